@@ -1,0 +1,42 @@
+# clickstream — the README's two commands are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DBT_PROFILES_DIR := $(CURDIR)
+
+# Sample size for `make run` (override: make run DAYS=5 EVENTS_PER_DAY=200000).
+START_DATE ?= 2024-03-01
+DAYS ?= 4
+EVENTS_PER_DAY ?= 100000
+SEED ?= 42
+
+.PHONY: setup run test lint docs clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	@touch $(STAMP)
+
+run: setup
+	$(BIN)/python scripts/run_sample.py --start-date $(START_DATE) --days $(DAYS) \
+		--events-per-day $(EVENTS_PER_DAY) --seed $(SEED)
+
+test: setup
+	$(BIN)/python -m pytest -q tests/python
+	$(MAKE) lint
+
+lint: setup
+	$(BIN)/sqlfluff lint models macros tests/generic tests/singular
+
+docs: setup
+	$(BIN)/dbt docs generate
+	$(BIN)/dbt docs serve --port 8080
+
+clean:
+	rm -rf target logs data

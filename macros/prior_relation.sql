@@ -1,0 +1,17 @@
+{% macro prior_relation(model_name) -%}
+    {#- The relation of another model's table as it stands before this run, or none when it does
+        not exist yet or the run is a full refresh. Used to read incremental state (history)
+        without a ref(), which would make the DAG cyclic: the intermediate models read the marts'
+        previous state, and the marts are then built from the intermediate models. -#}
+    {%- if not execute or flags.FULL_REFRESH -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set matches = graph.nodes.values()
+        | selectattr('resource_type', 'equalto', 'model')
+        | selectattr('name', 'equalto', model_name) | list -%}
+    {%- if matches | length != 1 -%}
+        {{- exceptions.raise_compiler_error('prior_relation: no model named ' ~ model_name) -}}
+    {%- endif -%}
+    {%- set node = matches[0] -%}
+    {{- return(adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias)) -}}
+{%- endmacro %}

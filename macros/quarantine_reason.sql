@@ -1,0 +1,61 @@
+{% macro is_nonblank_json_string(json_value) -%}
+    {#- TRUE when the JSON value is a string with at least one non-whitespace character. -#}
+    coalesce(json_type({{ json_value }}) = 'VARCHAR' and not regexp_full_match({{ json_value }} ->> '$', '\s*'), false)
+{%- endmacro %}
+
+
+{% macro is_empty_event_ts(json_value) -%}
+    {#- TRUE when event_ts is missing, JSON null, or the empty string (an invalid_field). -#}
+    ({{ json_value }} is null or json_type({{ json_value }}) = 'NULL' or ({{ json_value }}) = '""')
+{%- endmacro %}
+
+
+{% macro quarantine_reason() -%}
+    {#- The quarantine reason code of a parsed raw line, the first rule that applies, or NULL for
+        a valid event. Expects the columns of int_click_events_validated's `parsed` step:
+        reject_error, json_kind, event_id_json, user_id_json, event_type_json, event_ts_json,
+        event_ts, is_known_event_type, dt. Order (a product decision):
+        invalid_encoding, malformed_json, invalid_field, invalid_timestamp, unknown_event_type,
+        future_event, too_late. -#}
+    case
+        when reject_error like '%INVALID ENCODING%' then 'invalid_encoding'
+        when reject_error is not null or json_kind is distinct from 'OBJECT' then 'malformed_json'
+        when not {{ is_nonblank_json_string('event_id_json') }}
+            or not {{ is_nonblank_json_string('user_id_json') }}
+            or not {{ is_nonblank_json_string('event_type_json') }}
+            or {{ is_empty_event_ts('event_ts_json') }}
+            then 'invalid_field'
+        when event_ts is null then 'invalid_timestamp'
+        when not is_known_event_type then 'unknown_event_type'
+        when event_ts > dt + interval 1 day + to_minutes({{ var('clock_skew_minutes') | int }}) then 'future_event'
+        when event_ts < dt - to_days({{ var('late_arrival_days') | int }}) then 'too_late'
+    end
+{%- endmacro %}
+
+
+{% macro quarantine_detail() -%}
+    {#- A human-readable explanation to go with quarantine_reason() (same input columns). -#}
+    case
+        when reject_error like '%INVALID ENCODING%' then 'line is not valid UTF-8'
+        when reject_error is not null then 'line could not be read as text: ' || reject_error
+        when json_kind is null then 'line is not valid JSON'
+        when json_kind != 'OBJECT' then 'line is JSON ' || lower(json_kind) || ', not an object'
+        when not {{ is_nonblank_json_string('event_id_json') }} then 'event_id is missing, null, blank or not a string'
+        when not {{ is_nonblank_json_string('user_id_json') }} then 'user_id is missing, null, blank or not a string'
+        when not {{ is_nonblank_json_string('event_type_json') }} then 'event_type is missing, null, blank or not a string'
+        when {{ is_empty_event_ts('event_ts_json') }} then 'event_ts is missing, null or empty'
+        when event_ts is null then 'event_ts ' || left(event_ts_json, 100) || ' is not an ISO 8601 time or epoch milliseconds'
+        when not is_known_event_type then 'event_type ' || left(event_type_json, 100) || ' is not in the event_types seed'
+        when event_ts > dt + interval 1 day + to_minutes({{ var('clock_skew_minutes') | int }})
+            then 'event_ts ' || strftime(event_ts, '%Y-%m-%dT%H:%M:%S.%fZ') || ' is after landing day ' || strftime(dt, '%Y-%m-%d') || ' plus clock skew'
+        when event_ts < dt - to_days({{ var('late_arrival_days') | int }})
+            then 'event_ts ' || strftime(event_ts, '%Y-%m-%dT%H:%M:%S.%fZ') || ' is more than {{ var("late_arrival_days") }} days before landing day ' || strftime(dt, '%Y-%m-%d')
+    end
+{%- endmacro %}
+
+
+{% macro quarantine_reasons() -%}
+    {#- The quarantine reason codes, in rule order. -#}
+    {{- return(['invalid_encoding', 'malformed_json', 'invalid_field', 'invalid_timestamp',
+                'unknown_event_type', 'future_event', 'too_late']) -}}
+{%- endmacro %}

@@ -1,0 +1,15 @@
+{% macro session_gap_exceeded(previous_ts, current_ts) -%}
+    {#- TRUE when the gap between two consecutive events of a user is strictly greater than var
+        session_timeout_minutes (compared in whole microseconds, so engines agree), or when there
+        is no previous event. -#}
+    ({{ previous_ts }} is null
+        or epoch_us({{ current_ts }}) - epoch_us({{ previous_ts }})
+            > {{ var('session_timeout_minutes') | int }} * 60 * 1000000)
+{%- endmacro %}
+
+
+{% macro session_id(user_id, first_event_id) -%}
+    {#- A session's stable id: md5 of its user and its first event (by event_ts, then event_id),
+        so the same session gets the same id on every rerun, day by day or full refresh. -#}
+    md5({{ user_id }} || chr(31) || {{ first_event_id }})
+{%- endmacro %}

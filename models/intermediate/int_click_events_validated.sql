@@ -1,0 +1,150 @@
+{#- Every raw line of the batch, numbered, parsed once and validated: blank lines flagged,
+    invalid ones given a quarantine reason (rules in the quarantine_reason() macro), valid ones
+    typed. Raw text is kept only for quarantined lines. -#}
+with
+
+lines as (
+    select * from {{ ref('stg_click_events__lines') }}
+),
+
+event_types as (
+    select event_type from {{ ref('event_types') }}
+),
+
+rejected_lines as (
+    select
+        file_path,
+        rejected_line_number,
+        -- a good row whose in-file index reaches this threshold comes after this rejected line
+        rejected_line_number - row_number() over (partition by file_path order by rejected_line_number) + 1
+            as shifted_from_index,
+        row_number() over (partition by file_path order by rejected_line_number) as rejected_lines_before,
+    from lines
+    where rejected_line_number is not null
+),
+
+line_shifts as (
+    select
+        file_path,
+        shifted_from_index,
+        max(rejected_lines_before) as rejected_lines_before,
+    from rejected_lines
+    group by file_path, shifted_from_index
+),
+
+numbered_lines as (
+    select
+        lines.dt,
+        lines.file_path,
+        lines.file_name,
+        lines.file_row_index + coalesce(line_shifts.rejected_lines_before, 0) as line_number,
+        lines.line,
+        lines.reject_error,
+    from lines
+    asof left join line_shifts
+        on lines.file_path = line_shifts.file_path
+        and lines.file_row_index >= line_shifts.shifted_from_index
+    where lines.file_row_index is not null
+    union all
+    select
+        dt,
+        file_path,
+        file_name,
+        rejected_line_number as line_number,
+        line,
+        reject_error,
+    from lines
+    where rejected_line_number is not null
+),
+
+blank_flagged as (
+    select
+        *,
+        reject_error is null and (line is null or regexp_full_match(line, '\s*')) as is_blank,
+    from numbered_lines
+),
+
+json_parsed as (
+    select
+        *,
+        case when not is_blank and reject_error is null then try(json_type(line)) end as json_kind,
+    from blank_flagged
+),
+
+fields_extracted as (
+    select
+        *,
+        case
+            when json_kind = 'OBJECT' then json_extract(line, [
+                '$.event_id', '$.user_id', '$.event_type', '$.event_ts',
+                '$.page_url', '$.referrer', '$.user_agent', '$.ip', '$.properties'
+            ])
+        end as field_values,
+        case
+            when json_kind = 'OBJECT'
+                then list_filter(json_keys(line), lambda key: key not in (
+                    'event_id', 'user_id', 'event_type', 'event_ts',
+                    'page_url', 'referrer', 'user_agent', 'ip', 'properties'
+                ))
+        end as extra_keys,
+    from json_parsed
+),
+
+fields_named as (
+    select
+        *,
+        field_values[1] as event_id_json,
+        field_values[2] as user_id_json,
+        field_values[3] as event_type_json,
+        field_values[4] as event_ts_json,
+        {{ iso_timestamp_parts("(field_values[4] ->> '$')") }} as event_ts_parts,
+    from fields_extracted
+),
+
+fields_typed as (
+    select
+        fields_named.*,
+        {{ event_ts_from_parts('event_ts_json', 'event_ts_parts') }} as event_ts,
+        coalesce(event_types.event_type is not null, false) as is_known_event_type,
+    from fields_named
+    left join event_types
+        on fields_named.event_type_json ->> '$' = event_types.event_type
+        and json_type(fields_named.event_type_json) = 'VARCHAR'
+),
+
+validated as (
+    select
+        *,
+        case when not is_blank then {{ quarantine_reason() }} end as quarantine_reason,
+        case when not is_blank then {{ quarantine_detail() }} end as quarantine_detail,
+    from fields_typed
+),
+
+final as (
+    select
+        dt,
+        file_name,
+        line_number,
+        is_blank,
+        quarantine_reason,
+        quarantine_detail,
+        quarantine_reason is not null as is_quarantined,
+        not is_blank and quarantine_reason is null as is_valid,
+        case when quarantine_reason is not null then line end as raw_line,
+        case when quarantine_reason is null then event_id_json ->> '$' end as event_id,
+        case when quarantine_reason is null then user_id_json ->> '$' end as user_id,
+        case when quarantine_reason is null then event_type_json ->> '$' end as event_type,
+        case when quarantine_reason is null then event_ts end as event_ts,
+        case when quarantine_reason is null then field_values[5] ->> '$' end as page_url,
+        case when quarantine_reason is null then field_values[6] ->> '$' end as referrer,
+        case when quarantine_reason is null then field_values[7] ->> '$' end as user_agent,
+        case when quarantine_reason is null then field_values[8] ->> '$' end as ip,
+        case when quarantine_reason is null then field_values[9] end as properties,
+        case
+            when quarantine_reason is null and len(extra_keys) > 0
+                then json_merge_patch(line, '{"event_id":null,"user_id":null,"event_type":null,"event_ts":null,"page_url":null,"referrer":null,"user_agent":null,"ip":null,"properties":null}')
+        end as extra_fields,
+    from validated
+)
+
+select * from final

@@ -1,0 +1,129 @@
+-- depends_on: {{ ref('stg_click_events__files') }}
+{#- The events whose session can change in this run, with their session recomputed: the batch's
+    first-landed events plus every earlier event (from fct_events) of the sessions they can touch.
+    A batch event can join an existing session when it is within the session timeout of it, so
+    for each user every stored session overlapping [first batch event - timeout, last batch event
+    + timeout] is recomputed, together with sessions that hold events of the batch's landing days
+    from an earlier attempt (re-runs). Recomputing whole sessions is exact: sessions left out are
+    more than the timeout away from every recomputed event. -#}
+{%- set prior_events = prior_relation('fct_events') %}
+{%- set timeout_minutes = var('session_timeout_minutes') | int %}
+
+with
+
+batch_events as (
+    select * from {{ ref('int_click_events_deduplicated') }}
+    where not is_duplicate
+),
+
+history_events as (
+    {%- if prior_events is not none %}
+    select * exclude (session_id, event_date), session_id
+    from {{ prior_events }}
+    where dt < {{ batch_min_dt() }}
+    {%- else %}
+    select
+        * exclude (is_duplicate, kept_dt, kept_file_name, kept_line_number),
+        null::varchar as session_id,
+    from batch_events
+    where false
+    {%- endif %}
+),
+
+rerun_session_ids as (
+    {%- if prior_events is not none %}
+    select distinct session_id
+    from {{ prior_events }}
+    where dt >= {{ batch_min_dt() }}
+    {%- else %}
+    select session_id from history_events where false
+    {%- endif %}
+),
+
+user_windows as (
+    select
+        user_id,
+        min(event_ts) - to_minutes({{ timeout_minutes }}) as window_start,
+        max(event_ts) + to_minutes({{ timeout_minutes }}) as window_end,
+    from batch_events
+    group by user_id
+),
+
+history_sessions as (
+    select
+        history_events.session_id,
+        history_events.user_id,
+        min(history_events.event_ts) as session_start,
+        max(history_events.event_ts) as session_end,
+    from history_events
+    semi join user_windows
+        on history_events.user_id = user_windows.user_id
+    group by history_events.session_id, history_events.user_id
+),
+
+affected_session_ids as (
+    select history_sessions.session_id
+    from history_sessions
+    inner join user_windows
+        on history_sessions.user_id = user_windows.user_id
+        and history_sessions.session_end >= user_windows.window_start
+        and history_sessions.session_start <= user_windows.window_end
+    union
+    select session_id from rerun_session_ids
+),
+
+events_to_sessionize as (
+    select
+        * exclude (session_id),
+        false as is_batch_event,
+    from history_events
+    semi join affected_session_ids
+        on history_events.session_id = affected_session_ids.session_id
+    union all by name
+    select
+        * exclude (is_duplicate, kept_dt, kept_file_name, kept_line_number),
+        true as is_batch_event,
+    from batch_events
+),
+
+gaps_flagged as (
+    select
+        *,
+        {{ session_gap_exceeded(
+            'lag(event_ts) over (partition by user_id order by event_ts, event_id)', 'event_ts'
+        ) }} as is_session_start,
+    from events_to_sessionize
+),
+
+sessions_numbered as (
+    select
+        *,
+        sum(is_session_start::int) over (
+            partition by user_id order by event_ts, event_id rows unbounded preceding
+        ) as user_session_number,
+    from gaps_flagged
+),
+
+final as (
+    select
+        event_id,
+        user_id,
+        event_type,
+        event_ts,
+        event_ts::date as event_date,
+        {{ session_id('user_id', 'first_value(event_id) over (partition by user_id, user_session_number order by event_ts, event_id)') }}
+            as session_id,
+        page_url,
+        referrer,
+        user_agent,
+        ip,
+        properties,
+        extra_fields,
+        dt,
+        file_name,
+        line_number,
+        is_batch_event,
+    from sessions_numbered
+)
+
+select * from final

@@ -1,0 +1,73 @@
+-- depends_on: {{ ref('stg_click_events__files') }}
+{{
+    config(
+        unique_key='dt',
+        incremental_strategy='replace',
+        replace_where_macro='batch_days_predicate',
+    )
+}}
+{#- One row per processed landing day: what was read and where every line went. Also the record
+    of which landing days are processed. lines_read = blank_lines + quarantined_lines +
+    duplicate_lines + valid_events. -#}
+with
+
+batch_files as (
+    select * from {{ ref('stg_click_events__files') }}
+),
+
+validated_lines as (
+    select * from {{ ref('int_click_events_validated') }}
+),
+
+deduplicated_events as (
+    select * from {{ ref('int_click_events_deduplicated') }}
+),
+
+files_per_day as (
+    select
+        dt,
+        count(*) as file_count,
+    from batch_files
+    group by dt
+),
+
+lines_per_day as (
+    select
+        dt,
+        count(*) as lines_read,
+        count(*) filter (where is_blank) as blank_lines,
+        count(*) filter (where is_quarantined) as quarantined_lines,
+        {%- for reason in quarantine_reasons() %}
+        count(*) filter (where quarantine_reason = '{{ reason }}') as {{ reason }}_lines,
+        {%- endfor %}
+    from validated_lines
+    group by dt
+),
+
+events_per_day as (
+    select
+        dt,
+        count(*) filter (where is_duplicate) as duplicate_lines,
+        count(*) filter (where not is_duplicate) as valid_events,
+    from deduplicated_events
+    group by dt
+),
+
+final as (
+    select
+        files_per_day.dt,
+        files_per_day.file_count,
+        coalesce(lines_per_day.lines_read, 0) as lines_read,
+        coalesce(lines_per_day.blank_lines, 0) as blank_lines,
+        coalesce(lines_per_day.quarantined_lines, 0) as quarantined_lines,
+        {%- for reason in quarantine_reasons() %}
+        coalesce(lines_per_day.{{ reason }}_lines, 0) as {{ reason }}_lines,
+        {%- endfor %}
+        coalesce(events_per_day.duplicate_lines, 0) as duplicate_lines,
+        coalesce(events_per_day.valid_events, 0) as valid_events,
+    from files_per_day
+    left join lines_per_day on files_per_day.dt = lines_per_day.dt
+    left join events_per_day on files_per_day.dt = events_per_day.dt
+)
+
+select * from final

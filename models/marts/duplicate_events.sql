@@ -1,0 +1,31 @@
+-- depends_on: {{ ref('stg_click_events__files') }}
+{{
+    config(
+        unique_key='duplicate_id',
+        incremental_strategy='replace',
+        replace_where_macro='batch_days_predicate',
+    )
+}}
+{#- One row per valid raw line that was a later copy of an event already landed: the copy and
+    the first landed copy that was kept in fct_events. Duplicates are counted, not lost. -#}
+with
+
+deduplicated_events as (
+    select * from {{ ref('int_click_events_deduplicated') }}
+),
+
+final as (
+    select
+        md5(strftime(dt, '%Y-%m-%d') || '/' || file_name || ':' || line_number::varchar) as duplicate_id,
+        event_id,
+        dt,
+        file_name,
+        line_number,
+        kept_dt,
+        kept_file_name,
+        kept_line_number,
+    from deduplicated_events
+    where is_duplicate
+)
+
+select * from final

@@ -1,0 +1,38 @@
+-- depends_on: {{ ref('stg_click_events__files') }}
+-- depends_on: {{ ref('int_refresh_changed_partitions') }}
+{{
+    config(
+        unique_key='event_id',
+        incremental_strategy='replace',
+        replace_where_macro='batch_days_predicate',
+    )
+}}
+{#- One row per valid, deduplicated event with its session. Each run replaces the batch's
+    landing days and the events whose session was recomputed. -#}
+with
+
+sessionized_events as (
+    select * from {{ ref('int_events_sessionized') }}
+),
+
+final as (
+    select
+        event_id,
+        user_id,
+        event_type,
+        event_ts,
+        event_date,
+        session_id,
+        page_url,
+        referrer,
+        user_agent,
+        ip,
+        properties,
+        extra_fields,
+        dt,
+        file_name,
+        line_number,
+    from sessionized_events
+)
+
+select * from final

@@ -1,0 +1,37 @@
+-- depends_on: {{ ref('int_sessions_replaced') }}
+{{
+    config(
+        unique_key='session_id',
+        incremental_strategy='replace',
+        replace_where_macro='replaced_sessions_predicate',
+    )
+}}
+{#- One row per session. Each run deletes the sessions it replaces (int_sessions_replaced) and
+    inserts the recomputed ones (int_sessions_rebuilt). -#}
+with
+
+rebuilt_sessions as (
+    select * from {{ ref('int_sessions_rebuilt') }}
+),
+
+final as (
+    select
+        session_id,
+        user_id,
+        session_start,
+        session_end,
+        session_date,
+        duration_seconds,
+        event_count,
+        page_view_count,
+        click_count,
+        landing_page,
+        exit_page,
+        page_view_count = 1 and event_count = 1 as is_bounce,
+        has_purchase,
+        first_dt,
+        last_dt,
+    from rebuilt_sessions
+)
+
+select * from final

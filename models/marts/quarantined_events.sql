@@ -1,0 +1,30 @@
+-- depends_on: {{ ref('stg_click_events__files') }}
+{{
+    config(
+        unique_key='quarantine_id',
+        incremental_strategy='replace',
+        replace_where_macro='batch_days_predicate',
+    )
+}}
+{#- One row per quarantined raw line: where it is, why, and its text (NULL when the line was not
+    valid UTF-8). -#}
+with
+
+validated_lines as (
+    select * from {{ ref('int_click_events_validated') }}
+),
+
+final as (
+    select
+        md5(strftime(dt, '%Y-%m-%d') || '/' || file_name || ':' || line_number::varchar) as quarantine_id,
+        dt,
+        file_name,
+        line_number,
+        quarantine_reason,
+        quarantine_detail,
+        raw_line,
+    from validated_lines
+    where is_quarantined
+)
+
+select * from final

@@ -1,0 +1,28 @@
+{#- The raw files this run processes (the batch). Which landing days form the batch, and the
+    guard against processing days out of order, live in the refresh_batch_files() macro. -#}
+{%- set files = refresh_batch_files() if execute else [] -%}
+
+{%- if files %}
+with batch_files as (
+    select
+        dt::date as dt,
+        file_path,
+        file_name,
+    from (
+        values
+        {%- for file in files %}
+            ('{{ file.dt }}', '{{ file.file_path | replace("'", "''") }}', '{{ file.file_name | replace("'", "''") }}'){{ "," if not loop.last }}
+        {%- endfor %}
+    ) as landed (dt, file_path, file_name)
+)
+{%- else %}
+with batch_files as (
+    select
+        null::date as dt,
+        null::varchar as file_path,
+        null::varchar as file_name,
+    where false
+)
+{%- endif %}
+
+select * from batch_files
