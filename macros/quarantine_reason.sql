@@ -19,7 +19,7 @@
         future_event, too_late. -#}
     case
         when reject_error like '%INVALID ENCODING%' then 'invalid_encoding'
-        when reject_error is not null or json_kind is distinct from 'OBJECT' then 'malformed_json'
+        when reject_error is not null or coalesce(json_kind, '') != 'OBJECT' then 'malformed_json'
         when not {{ is_nonblank_json_string('event_id_json') }}
             or not {{ is_nonblank_json_string('user_id_json') }}
             or not {{ is_nonblank_json_string('event_type_json') }}

@@ -1,12 +1,12 @@
 {% macro read_raw_lines(file_paths, rejects_table) -%}
     {#- A read_csv() call that returns every line of the given raw files as text, one VARCHAR
-        column `line`, with `filename`, the hive partition `dt` and an `ordinality` that is
+        column `line_text`, with `filename`, the hive partition `dt` and an `ordinality` that is
         contiguous and in file order for each file. No quoting, no escaping, NUL as the (never
         expected) delimiter. Lines that are not valid UTF-8 or longer than var max_line_bytes are
         not returned: they go to the temporary table `rejects_table` (with their line number). -#}
     read_csv(
         [{%- for path in file_paths %}'{{ path | replace("'", "''") }}'{{ ", " if not loop.last }}{% endfor -%}],
-        columns = {'line': 'VARCHAR'},
+        columns = {'line_text': 'VARCHAR'},
         header = false,
         auto_detect = false,
         delim = chr(0),

@@ -17,7 +17,11 @@ history_events as (
     from {{ prior_events }}
     where dt < {{ batch_min_dt() }}
     {%- else %}
-    select event_id, dt, file_name, line_number
+    select
+        event_id,
+        dt,
+        file_name,
+        line_number
     from valid_events
     where false
     {%- endif %}

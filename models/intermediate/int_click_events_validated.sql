@@ -1,6 +1,10 @@
 {#- Every raw line of the batch, numbered, parsed once and validated: blank lines flagged,
     invalid ones given a quarantine reason (rules in the quarantine_reason() macro), valid ones
     typed. Raw text is kept only for quarantined lines. -#}
+{#- A JSON merge patch that removes the contract's fields, leaving the extra ones. -#}
+{%- set known_fields_removed_patch = '{"event_id":null,"user_id":null,"event_type":null,"event_ts":null,'
+    ~ '"page_url":null,"referrer":null,"user_agent":null,"ip":null,"properties":null}' %}
+
 with
 
 lines as (
@@ -38,12 +42,13 @@ numbered_lines as (
         lines.file_path,
         lines.file_name,
         lines.file_row_index + coalesce(line_shifts.rejected_lines_before, 0) as line_number,
-        lines.line,
+        lines.line_text,
         lines.reject_error,
     from lines
     asof left join line_shifts
-        on lines.file_path = line_shifts.file_path
-        and lines.file_row_index >= line_shifts.shifted_from_index
+        on
+            lines.file_path = line_shifts.file_path
+            and lines.file_row_index >= line_shifts.shifted_from_index
     where lines.file_row_index is not null
     union all
     select
@@ -51,7 +56,7 @@ numbered_lines as (
         file_path,
         file_name,
         rejected_line_number as line_number,
-        line,
+        line_text,
         reject_error,
     from lines
     where rejected_line_number is not null
@@ -60,14 +65,14 @@ numbered_lines as (
 blank_flagged as (
     select
         *,
-        reject_error is null and (line is null or regexp_full_match(line, '\s*')) as is_blank,
+        reject_error is null and (line_text is null or regexp_full_match(line_text, '\s*')) as is_blank,
     from numbered_lines
 ),
 
 json_parsed as (
     select
         *,
-        case when not is_blank and reject_error is null then try(json_type(line)) end as json_kind,
+        case when not is_blank and reject_error is null then try(json_type(line_text)) end as json_kind,
     from blank_flagged
 ),
 
@@ -75,14 +80,14 @@ fields_extracted as (
     select
         *,
         case
-            when json_kind = 'OBJECT' then json_extract(line, [
+            when json_kind = 'OBJECT' then json_extract(line_text, [
                 '$.event_id', '$.user_id', '$.event_type', '$.event_ts',
                 '$.page_url', '$.referrer', '$.user_agent', '$.ip', '$.properties'
             ])
         end as field_values,
         case
             when json_kind = 'OBJECT'
-                then list_filter(json_keys(line), lambda key: key not in (
+                then list_filter(json_keys(line_text), lambda key: key not in (
                     'event_id', 'user_id', 'event_type', 'event_ts',
                     'page_url', 'referrer', 'user_agent', 'ip', 'properties'
                 ))
@@ -108,8 +113,9 @@ fields_typed as (
         coalesce(event_types.event_type is not null, false) as is_known_event_type,
     from fields_named
     left join event_types
-        on fields_named.event_type_json ->> '$' = event_types.event_type
-        and json_type(fields_named.event_type_json) = 'VARCHAR'
+        on
+            fields_named.event_type_json ->> '$' = event_types.event_type
+            and json_type(fields_named.event_type_json) = 'VARCHAR'
 ),
 
 validated as (
@@ -130,7 +136,7 @@ final as (
         quarantine_detail,
         quarantine_reason is not null as is_quarantined,
         not is_blank and quarantine_reason is null as is_valid,
-        case when quarantine_reason is not null then line end as raw_line,
+        case when quarantine_reason is not null then line_text end as raw_line,
         case when quarantine_reason is null then event_id_json ->> '$' end as event_id,
         case when quarantine_reason is null then user_id_json ->> '$' end as user_id,
         case when quarantine_reason is null then event_type_json ->> '$' end as event_type,
@@ -142,7 +148,11 @@ final as (
         case when quarantine_reason is null then field_values[9] end as properties,
         case
             when quarantine_reason is null and len(extra_keys) > 0
-                then json_merge_patch(line, '{"event_id":null,"user_id":null,"event_type":null,"event_ts":null,"page_url":null,"referrer":null,"user_agent":null,"ip":null,"properties":null}')
+                then
+                    json_merge_patch(
+                        line_text,
+                        '{{ known_fields_removed_patch }}'
+                    )
         end as extra_fields,
     from validated
 )

@@ -36,7 +36,8 @@ rerun_session_ids as (
     from {{ prior_events }}
     where dt >= {{ batch_min_dt() }}
     {%- else %}
-    select session_id from history_events where false
+    select session_id from history_events
+    where false
     {%- endif %}
 ),
 
@@ -65,9 +66,10 @@ affected_session_ids as (
     select history_sessions.session_id
     from history_sessions
     inner join user_windows
-        on history_sessions.user_id = user_windows.user_id
-        and history_sessions.session_end >= user_windows.window_start
-        and history_sessions.session_start <= user_windows.window_end
+        on
+            history_sessions.user_id = user_windows.user_id
+            and history_sessions.session_end >= user_windows.window_start
+            and history_sessions.session_start <= user_windows.window_end
     union
     select session_id from rerun_session_ids
 ),

@@ -32,15 +32,30 @@ event_dates as (
 ),
 
 changed as (
-    select 'fct_events' as table_name, event_date as partition_date from event_dates
+    select
+        'fct_events' as table_name,
+        event_date as partition_date
+    from event_dates
     union
-    select 'agg_daily_clicks' as table_name, event_date as partition_date from event_dates
+    select
+        'agg_daily_clicks' as table_name,
+        event_date as partition_date
+    from event_dates
     union
-    select 'fct_sessions' as table_name, session_date as partition_date from rebuilt_sessions
+    select
+        'fct_sessions' as table_name,
+        session_date as partition_date
+    from rebuilt_sessions
     union
-    select 'fct_sessions' as table_name, session_date as partition_date from replaced_sessions
+    select
+        'fct_sessions' as table_name,
+        session_date as partition_date
+    from replaced_sessions
     union
-    select 'quarantined_events' as table_name, dt as partition_date from batch_files
+    select
+        'quarantined_events' as table_name,
+        dt as partition_date
+    from batch_files
 ),
 
 final as (

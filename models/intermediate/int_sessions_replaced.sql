@@ -26,14 +26,26 @@ user_windows as (
     group by user_id
 ),
 
-{%- if prior_sessions is not none %}
+{% if prior_sessions is not none -%}
 stored_sessions as (
-    select session_id, user_id, session_start, session_end, session_date, last_dt
+    select
+        session_id,
+        user_id,
+        session_start,
+        session_end,
+        session_date,
+        last_dt,
     from {{ prior_sessions }}
 ),
 {%- else %}
 stored_sessions as (
-    select session_id, user_id, session_start, session_end, session_date, last_dt
+    select
+        session_id,
+        user_id,
+        session_start,
+        session_end,
+        session_date,
+        last_dt,
     from rebuilt_sessions
     where false
 ),
@@ -45,9 +57,10 @@ final as (
         stored_sessions.session_date,
     from stored_sessions
     left join user_windows
-        on stored_sessions.user_id = user_windows.user_id
-        and stored_sessions.session_end >= user_windows.window_start
-        and stored_sessions.session_start <= user_windows.window_end
+        on
+            stored_sessions.user_id = user_windows.user_id
+            and stored_sessions.session_end >= user_windows.window_start
+            and stored_sessions.session_start <= user_windows.window_end
     where
         user_windows.user_id is not null
         or stored_sessions.last_dt >= {{ batch_min_dt() }}

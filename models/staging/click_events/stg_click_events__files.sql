@@ -5,15 +5,15 @@
 {%- if files %}
 with batch_files as (
     select
-        dt::date as dt,
-        file_path,
-        file_name,
+        landed_files.dt::date as dt,
+        landed_files.file_path,
+        landed_files.file_name,
     from (
         values
         {%- for file in files %}
             ('{{ file.dt }}', '{{ file.file_path | replace("'", "''") }}', '{{ file.file_name | replace("'", "''") }}'){{ "," if not loop.last }}
         {%- endfor %}
-    ) as landed (dt, file_path, file_name)
+    ) as landed_files (dt, file_path, file_name)
 )
 {%- else %}
 with batch_files as (

@@ -9,8 +9,9 @@
     (invalid UTF-8, longer than var max_line_bytes) are appended by the post-hook with their
     line number and the reader's error. Transient: holds only the current batch. -#}
 {%- set file_paths = [] -%}
-{%- if execute -%}
-    {%- set file_paths = run_query('select file_path from ' ~ ref('stg_click_events__files') ~ ' order by file_path').columns[0].values() | list -%}
+{%- set batch_files = load_relation(ref('stg_click_events__files')) if execute else none -%}
+{%- if batch_files is not none -%}
+    {%- set file_paths = run_query('select file_path from ' ~ batch_files ~ ' order by file_path').columns[0].values() | list -%}
 {%- endif %}
 
 {%- if file_paths %}
@@ -23,7 +24,7 @@ lines_in_file_order as (
         dt,
         filename as file_path,
         ordinality - min(ordinality) over (partition by filename) + 1 as file_row_index,
-        line,
+        line_text,
     from raw_lines
 ),
 
@@ -33,7 +34,7 @@ final as (
         file_path,
         regexp_extract(file_path, '[^/]+$') as file_name,
         file_row_index,
-        line,
+        line_text,
         null::bigint as rejected_line_number,
         null::varchar as reject_error,
     from lines_in_file_order
@@ -45,7 +46,7 @@ with final as (
         null::varchar as file_path,
         null::varchar as file_name,
         null::bigint as file_row_index,
-        null::varchar as line,
+        null::varchar as line_text,
         null::bigint as rejected_line_number,
         null::varchar as reject_error,
     where false

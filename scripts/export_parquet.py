@@ -1,0 +1,209 @@
+"""Export the warehouse's public tables to Parquet, partitioned by date.
+
+Layout: ``<export root>/<table>/<date column>=YYYY-MM-DD/data_0.parquet``, one file per
+partition, rows in a fixed order (so the same table gives the same bytes).
+
+Each partition is written to ``<export root>/.staging/`` first and then moved into place with an
+atomic rename, so a reader sees the old file or the new one, never a half-written one. A
+partition that has become empty is removed.
+
+By default only the partitions that the last refresh changed are rewritten (the warehouse's
+``intermediate.int_refresh_changed_partitions``); ``--all`` rewrites every partition and removes
+partitions (and stray files) that no longer exist in the table. A partly failed export is
+finished by the next run: the partitions still to write are kept in
+``<export root>/_pending_partitions.json`` until they are all written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pipeline_paths import PipelinePaths  # noqa: E402
+
+LOG = logging.getLogger("clickstream.export")
+PENDING_FILE = "_pending_partitions.json"
+DATA_FILE = "data_0.parquet"
+
+
+@dataclass(frozen=True)
+class ExportTable:
+    """A warehouse table exported to Parquet, partitioned by one date column."""
+
+    name: str
+    date_column: str
+    order_by: str
+
+
+EXPORT_TABLES: tuple[ExportTable, ...] = (
+    ExportTable("fct_events", "event_date", "event_ts, event_id"),
+    ExportTable("fct_sessions", "session_date", "session_start, session_id"),
+    ExportTable("agg_daily_clicks", "event_date", "event_date"),
+    ExportTable("quarantined_events", "dt", "file_name, line_number"),
+)
+TABLES_BY_NAME = {table.name: table for table in EXPORT_TABLES}
+
+
+def partition_dir(export_root: Path, table: ExportTable, day: date) -> Path:
+    """The directory of one export partition."""
+    return export_root / table.name / f"{table.date_column}={day.isoformat()}"
+
+
+def changed_partitions(con: duckdb.DuckDBPyConnection) -> list[tuple[str, date]]:
+    """(table, date) pairs the last dbt run changed, for the exported tables."""
+    exists = con.execute(
+        "select count(*) from duckdb_tables() "
+        "where schema_name = 'intermediate' and table_name = 'int_refresh_changed_partitions'"
+    ).fetchone()[0]
+    if not exists:
+        return []
+    rows = con.execute(
+        "select table_name, partition_date from intermediate.int_refresh_changed_partitions "
+        "order by table_name, partition_date"
+    ).fetchall()
+    return [(name, day) for name, day in rows if name in TABLES_BY_NAME]
+
+
+def all_partitions(con: duckdb.DuckDBPyConnection) -> list[tuple[str, date]]:
+    """Every (table, date) partition present in the exported tables."""
+    pairs: list[tuple[str, date]] = []
+    for table in EXPORT_TABLES:
+        days = con.execute(
+            f"select distinct {table.date_column} from main.{table.name} "
+            f"where {table.date_column} is not null order by 1"
+        ).fetchall()
+        pairs.extend((table.name, day) for (day,) in days)
+    return pairs
+
+
+def write_partition(con: duckdb.DuckDBPyConnection, export_root: Path, table: ExportTable, day: date) -> int:
+    """Rewrite one partition atomically; remove it when it has no rows. Returns the row count."""
+    final_dir = partition_dir(export_root, table, day)
+    final_file = final_dir / DATA_FILE
+    rows = con.execute(
+        f"select count(*) from main.{table.name} where {table.date_column} = ?", [day]
+    ).fetchone()[0]
+    if rows == 0:
+        if final_file.exists():
+            final_file.unlink()
+        if final_dir.exists():
+            shutil.rmtree(final_dir)
+        return 0
+    staging_dir = export_root / ".staging" / table.name / final_dir.name
+    staging_dir.mkdir(parents=True, exist_ok=True)
+    staging_file = staging_dir / DATA_FILE
+    query = (
+        f"select * from main.{table.name} where {table.date_column} = DATE '{day.isoformat()}' "
+        f"order by {table.order_by}"
+    )
+    target = str(staging_file).replace("'", "''")
+    con.execute(f"copy ({query}) to '{target}' (format parquet, compression zstd)")
+    with open(staging_file, "rb") as handle:
+        os.fsync(handle.fileno())
+    final_dir.mkdir(parents=True, exist_ok=True)
+    os.replace(staging_file, final_file)
+    return rows
+
+
+def remove_orphans(export_root: Path, keep: set[tuple[str, date]]) -> int:
+    """Remove partition directories and files of exported tables that are not in `keep`."""
+    removed = 0
+    for table in EXPORT_TABLES:
+        table_dir = export_root / table.name
+        if not table_dir.is_dir():
+            continue
+        prefix = f"{table.date_column}="
+        for child in table_dir.iterdir():
+            day_text = child.name[len(prefix):] if child.name.startswith(prefix) else None
+            try:
+                day = date.fromisoformat(day_text) if day_text else None
+            except ValueError:
+                day = None
+            if day is None or (table.name, day) not in keep:
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+                removed += 1
+            else:
+                for stray in child.iterdir():
+                    if stray.name != DATA_FILE:
+                        shutil.rmtree(stray) if stray.is_dir() else stray.unlink()
+                        removed += 1
+    return removed
+
+
+def export(paths: PipelinePaths, rewrite_all: bool = False) -> dict[str, int]:
+    """Export changed (or all) partitions; returns counts of partitions written and removed."""
+    export_root = paths.export_root
+    export_root.mkdir(parents=True, exist_ok=True)
+    pending_path = export_root / PENDING_FILE
+    started = time.monotonic()
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        if rewrite_all:
+            todo = all_partitions(con)
+        else:
+            todo = changed_partitions(con)
+        if pending_path.exists():
+            earlier = json.loads(pending_path.read_text())
+            LOG.info("finishing %d partitions left by an earlier export", len(earlier))
+            todo = sorted(set(todo) | {(name, date.fromisoformat(day)) for name, day in earlier})
+        pending_path.write_text(json.dumps([[name, day.isoformat()] for name, day in todo]))
+        written = removed = 0
+        for index, (name, day) in enumerate(todo, start=1):
+            rows = write_partition(con, export_root, TABLES_BY_NAME[name], day)
+            written += rows > 0
+            removed += rows == 0
+            if index % 25 == 0 or index == len(todo):
+                LOG.info("exported %d/%d partitions", index, len(todo))
+        if rewrite_all:
+            removed += remove_orphans(export_root, set(todo))
+    pending_path.unlink()
+    shutil.rmtree(export_root / ".staging", ignore_errors=True)
+    LOG.info(
+        "export: %d partitions written, %d removed in %.1f s",
+        written, removed, time.monotonic() - started,
+    )
+    return {"partitions_written": written, "partitions_removed": removed}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description=(
+            "Export fct_events, fct_sessions, agg_daily_clicks and quarantined_events to Parquet "
+            "under <export root>/<table>/<date column>=YYYY-MM-DD/. Without --all, rewrites only "
+            "the partitions the last refresh changed."
+        )
+    )
+    parser.add_argument(
+        "--all", action="store_true", dest="rewrite_all",
+        help="rewrite every partition and remove partitions that no longer exist in the tables",
+    )
+    parser.add_argument("--warehouse", help="DuckDB warehouse file (default: $CLICKSTREAM_WAREHOUSE or data/warehouse/clickstream.duckdb)")
+    parser.add_argument("--export-root", help="export root (default: $CLICKSTREAM_EXPORT_ROOT or data/exports)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    paths = PipelinePaths.resolve(warehouse=args.warehouse, export_root=args.export_root)
+    if not paths.warehouse.exists():
+        print(f"error: no warehouse at {paths.warehouse}; run scripts/refresh.py first.", file=sys.stderr)
+        return 2
+    counts = export(paths, rewrite_all=args.rewrite_all)
+    print(f"exported to {paths.export_root}: {counts['partitions_written']} partitions written, {counts['partitions_removed']} removed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

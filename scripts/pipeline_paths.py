@@ -1,0 +1,76 @@
+"""Where clickstream keeps its data: the raw landing zone, the DuckDB warehouse and the exports.
+
+Each path comes from a command-line option, else an environment variable, else a default under
+the project's ``data/`` folder:
+
+- ``CLICKSTREAM_RAW_ROOT``  (default ``data/raw``): raw files under ``click_events/dt=YYYY-MM-DD/``;
+- ``CLICKSTREAM_WAREHOUSE`` (default ``data/warehouse/clickstream.duckdb``): the DuckDB file;
+- ``CLICKSTREAM_EXPORT_ROOT`` (default ``data/exports``): Parquet exports.
+
+Relative paths given by the user are taken from the current directory; the defaults are taken
+from the project root, so the scripts work from any directory.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DT_DIR_PATTERN = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
+RAW_FILE_SUFFIXES = (".jsonl", ".jsonl.gz")
+
+
+@dataclass(frozen=True)
+class PipelinePaths:
+    """Absolute paths of the raw landing zone, the warehouse file and the export root."""
+
+    raw_root: Path
+    warehouse: Path
+    export_root: Path
+
+    @classmethod
+    def resolve(
+        cls,
+        raw_root: str | None = None,
+        warehouse: str | None = None,
+        export_root: str | None = None,
+    ) -> "PipelinePaths":
+        """Paths from explicit values, else the environment, else the project defaults."""
+
+        def pick(explicit: str | None, env_name: str, default: str) -> Path:
+            value = explicit or os.environ.get(env_name)
+            if value:
+                return Path(value).expanduser().resolve()
+            return (PROJECT_ROOT / default).resolve()
+
+        return cls(
+            raw_root=pick(raw_root, "CLICKSTREAM_RAW_ROOT", "data/raw"),
+            warehouse=pick(warehouse, "CLICKSTREAM_WAREHOUSE", "data/warehouse/clickstream.duckdb"),
+            export_root=pick(export_root, "CLICKSTREAM_EXPORT_ROOT", "data/exports"),
+        )
+
+    def environment(self) -> dict[str, str]:
+        """The environment variables that point dbt and the scripts at these paths."""
+        return {
+            "CLICKSTREAM_RAW_ROOT": str(self.raw_root),
+            "CLICKSTREAM_WAREHOUSE": str(self.warehouse),
+            "CLICKSTREAM_EXPORT_ROOT": str(self.export_root),
+        }
+
+
+def landed_days(raw_root: Path) -> list[str]:
+    """Landing days (YYYY-MM-DD) that hold at least one raw file, sorted."""
+    events_dir = raw_root / "click_events"
+    if not events_dir.is_dir():
+        return []
+    days = []
+    for child in events_dir.iterdir():
+        match = DT_DIR_PATTERN.match(child.name)
+        if match and child.is_dir() and any(
+            f.name.endswith(RAW_FILE_SUFFIXES) and f.is_file() for f in child.iterdir()
+        ):
+            days.append(match.group(1))
+    return sorted(days)
