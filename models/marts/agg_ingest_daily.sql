@@ -1,3 +1,9 @@
+-- The landing day is recorded as processed only after every other mart (and its tests) succeeded:
+-- depends_on: {{ ref('fct_events') }}
+-- depends_on: {{ ref('fct_sessions') }}
+-- depends_on: {{ ref('quarantined_events') }}
+-- depends_on: {{ ref('duplicate_events') }}
+-- depends_on: {{ ref('agg_daily_clicks') }}
 -- depends_on: {{ ref('stg_click_events__files') }}
 {{
     config(
