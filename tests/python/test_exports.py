@@ -1,0 +1,81 @@
+"""Parquet exports: partitioned by date, equal to the warehouse tables, only changed partitions
+rewritten, orphans removed on a full refresh, never a half-written file in place."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from conftest import Pipeline, event
+
+import export_parquet
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pipeline, dict]:
+    from pipeline_paths import PipelinePaths
+
+    base = tmp_path_factory.mktemp("exports")
+    pipeline = Pipeline(PipelinePaths(base / "raw", base / "warehouse" / "w.duckdb", base / "exports"))
+    pipeline.land("2024-01-10", "a.jsonl", [
+        event("old1", "u1", "2024-01-09T08:00:00Z"),
+        event("new1", "u2", "2024-01-10T08:00:00Z"),
+        b"garbage",
+    ])
+    assert pipeline.refresh() == 0
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in pipeline.paths.export_root.rglob("*.parquet")}
+    pipeline.land("2024-01-11", "a.jsonl", [event("new2", "u3", "2024-01-11T08:00:00Z")])
+    assert pipeline.refresh() == 0
+    return pipeline, before
+
+
+def test_every_table_is_exported_by_date_and_equals_the_warehouse(exported) -> None:
+    pipeline, _ = exported
+    root = pipeline.paths.export_root
+    for table in export_parquet.EXPORT_TABLES:
+        files = sorted((root / table.name).glob(f"{table.date_column}=*/data_0.parquet"))
+        assert files, f"no export for {table.name}"
+        with duckdb.connect() as con:
+            exported_rows = con.execute(
+                f"select * exclude ({table.date_column}) from read_parquet('{root}/{table.name}/*/*.parquet', hive_partitioning = true) "
+                f"order by all").fetchall()
+        table_rows = pipeline.query(f"select * exclude ({table.date_column}) from main.{table.name} order by all")
+        assert exported_rows == table_rows, table.name
+
+
+def test_only_changed_partitions_are_rewritten(exported) -> None:
+    pipeline, before = exported
+    root = pipeline.paths.export_root
+    untouched = root / "fct_events" / "event_date=2024-01-09" / "data_0.parquet"
+    after = untouched.stat()
+    assert (after.st_ino, after.st_mtime_ns) == before[untouched]
+    assert (root / "fct_events" / "event_date=2024-01-11" / "data_0.parquet").exists()
+
+
+def test_no_staging_or_pending_files_are_left(exported) -> None:
+    pipeline, _ = exported
+    root = pipeline.paths.export_root
+    assert not (root / ".staging").exists()
+    assert not (root / export_parquet.PENDING_FILE).exists()
+    assert all(p.name == "data_0.parquet" for p in root.rglob("*") if p.is_file())
+
+
+def test_full_refresh_removes_orphaned_partitions(exported) -> None:
+    pipeline, _ = exported
+    orphan = pipeline.paths.export_root / "fct_events" / "event_date=1999-01-01"
+    orphan.mkdir()
+    (orphan / "data_0.parquet").write_bytes(b"stale")
+    assert pipeline.refresh("--full-refresh") == 0
+    assert not orphan.exists()
+    assert (pipeline.paths.export_root / "fct_events" / "event_date=2024-01-09" / "data_0.parquet").exists()
+
+
+def test_an_interrupted_export_is_finished_by_the_next_run(exported) -> None:
+    pipeline, _ = exported
+    assert pipeline.refresh("--date", "2024-01-11") == 0  # its changed partitions exclude 2024-01-10
+    root = pipeline.paths.export_root
+    target = root / "fct_sessions" / "session_date=2024-01-10"
+    content = (target / "data_0.parquet").read_bytes()
+    (target / "data_0.parquet").unlink()
+    (root / export_parquet.PENDING_FILE).write_text('[["fct_sessions", "2024-01-10"]]')
+    assert export_parquet.main(["--warehouse", str(pipeline.paths.warehouse), "--export-root", str(root)]) == 0
+    assert (target / "data_0.parquet").read_bytes() == content
