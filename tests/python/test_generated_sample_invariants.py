@@ -1,0 +1,81 @@
+"""Invariants on a generated multi-day sample (duplicates, late events, every kind of noise):
+day by day equals a full refresh, whatever the thread count, and every non-blank raw line is
+exactly one of valid event, counted duplicate or quarantined line."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import date
+
+import pytest
+from conftest import Pipeline
+
+import generate_events
+
+START, DAYS = "2024-05-01", 4
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pipeline]:
+    from pipeline_paths import PipelinePaths
+
+    base = tmp_path_factory.mktemp("sample")
+    raw = base / "raw"
+    assert generate_events.main([
+        "--start-date", START, "--days", str(DAYS), "--events-per-day", "4000", "--seed", "7",
+        "--raw-root", str(raw), "--max-records-per-file", "700",
+    ]) == 0
+
+    def pipeline(name: str) -> Pipeline:
+        return Pipeline(PipelinePaths(raw, base / name / "w.duckdb", base / name / "exports"))
+
+    daily, full, single_thread = pipeline("daily"), pipeline("full"), pipeline("single")
+    assert daily.refresh() == 0
+    assert full.refresh("--full-refresh") == 0
+    assert single_thread.refresh("--full-refresh", "--threads", "1") == 0
+    return {"daily": daily, "full": full, "single": single_thread}
+
+
+def non_blank_raw_lines(raw_root) -> set[tuple[date, str, int]]:
+    """(dt, file name, line number) of every non-blank line, read straight from the files."""
+    lines = set()
+    for path in sorted((raw_root / "click_events").glob("dt=*/*.jsonl*")):
+        data = path.read_bytes()
+        if path.name.endswith(".gz"):
+            data = gzip.decompress(data)
+        dt = date.fromisoformat(path.parent.name[3:])
+        parts = data.split(b"\n")
+        if parts and parts[-1] == b"":
+            parts.pop()
+        for number, line in enumerate(parts, start=1):
+            if line.strip(b" \t\r\n\f"):
+                lines.add((dt, path.name, number))
+    return lines
+
+
+def test_sample_has_every_kind_of_noise(sample) -> None:
+    [(quarantined, duplicates, blank)] = sample["daily"].query(
+        "select sum(quarantined_lines), sum(duplicate_lines), sum(blank_lines) from main.agg_ingest_daily")
+    assert quarantined > 0 and duplicates > 0 and blank > 0
+    reasons = {r[0] for r in sample["daily"].query("select distinct quarantine_reason from main.quarantined_events")}
+    assert {"invalid_encoding", "malformed_json", "invalid_field", "invalid_timestamp", "unknown_event_type"} <= reasons
+    assert sample["daily"].query("select count(*) from main.fct_events where event_date < dt")[0][0] > 0, "late events"
+
+
+def test_day_by_day_equals_full_refresh_row_for_row(sample) -> None:
+    assert sample["daily"].snapshot() == sample["full"].snapshot()
+
+
+def test_thread_count_does_not_change_the_result(sample) -> None:
+    assert sample["single"].snapshot() == sample["full"].snapshot()
+
+
+def test_every_non_blank_raw_line_is_exactly_one_of_valid_duplicate_quarantined(sample) -> None:
+    pipeline = sample["daily"]
+    expected = non_blank_raw_lines(pipeline.paths.raw_root)
+    outcomes = pipeline.query(
+        "select dt, file_name, line_number from main.fct_events "
+        "union all select dt, file_name, line_number from main.duplicate_events "
+        "union all select dt, file_name, line_number from main.quarantined_events")
+    assert len(outcomes) == len(set(outcomes)), "a raw line has more than one outcome"
+    assert set(outcomes) == expected
