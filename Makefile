@@ -32,7 +32,7 @@ test: setup
 	$(MAKE) lint
 
 lint: setup
-	$(BIN)/sqlfluff lint models macros tests/generic tests/singular
+	$(BIN)/sqlfluff lint models macros tests/generic
 
 docs: setup
 	$(BIN)/dbt docs generate

@@ -2,8 +2,11 @@
     {#- The relation of another model's table as it stands before this run, or none when it does
         not exist yet or the run is a full refresh. Used to read incremental state (history)
         without a ref(), which would make the DAG cyclic: the intermediate models read the marts'
-        previous state, and the marts are then built from the intermediate models. -#}
-    {%- if not execute or flags.FULL_REFRESH -%}
+        previous state, and the marts are then built from the intermediate models.
+        Also none while dbt runs a unit test (the context's `model` is then the unit-test node):
+        a unit test must see only its fixtures, never the warehouse's tables. -#}
+    {%- set in_unit_test = model is mapping and model.get('resource_type') == 'unit_test' -%}
+    {%- if not execute or flags.FULL_REFRESH or in_unit_test -%}
         {{- return(none) -}}
     {%- endif -%}
     {%- set matches = graph.nodes.values()

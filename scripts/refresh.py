@@ -86,7 +86,11 @@ def dbt_executable() -> str:
 
 def run_dbt_build(paths: PipelinePaths, run_date: str | None, full_refresh: bool, threads: int | None) -> None:
     """Run `dbt build` for one refresh step; raise RefreshError with the failures if it fails."""
-    command = [dbt_executable(), "build", "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT)]
+    target_path = dbt_target_path(paths)
+    command = [
+        dbt_executable(), "build", "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT),
+        "--target-path", str(target_path), "--log-path", str(paths.warehouse.parent / "dbt_logs"),
+    ]
     if full_refresh:
         command.append("--full-refresh")
     if run_date:
@@ -99,12 +103,18 @@ def run_dbt_build(paths: PipelinePaths, run_date: str | None, full_refresh: bool
     log_path = paths.warehouse.parent / "last_dbt_build.log"
     log_path.write_text(result.stdout + result.stderr)
     if result.returncode != 0:
-        raise RefreshError(describe_dbt_failure(result.stdout + result.stderr, log_path))
+        raise RefreshError(describe_dbt_failure(result.stdout + result.stderr, log_path, target_path))
 
 
-def describe_dbt_failure(output: str, log_path: Path) -> str:
+def dbt_target_path(paths: PipelinePaths) -> Path:
+    """dbt's target directory for this warehouse (next to it), so runs against different
+    warehouses never share compiled files or run results."""
+    return paths.warehouse.parent / "dbt_target"
+
+
+def describe_dbt_failure(output: str, log_path: Path, target_path: Path) -> str:
     """The failing nodes and their messages from dbt's run_results.json, or dbt's own output."""
-    results_path = PROJECT_ROOT / "target" / "run_results.json"
+    results_path = target_path / "run_results.json"
     lines = []
     try:
         results = json.loads(results_path.read_text())["results"]
