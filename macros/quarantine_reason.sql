@@ -12,14 +12,14 @@
 
 {% macro quarantine_reason() -%}
     {#- The quarantine reason code of a parsed raw line, the first rule that applies, or NULL for
-        a valid event. Expects the columns of int_click_events_validated's `parsed` step:
-        reject_error, json_kind, event_id_json, user_id_json, event_type_json, event_ts_json,
-        event_ts, is_known_event_type, dt. Order (a product decision):
+        a valid event, for a line the reader returned as text (lines it rejected get theirs from
+        reject_quarantine_reason()). Expects the columns of int_click_events_validated's
+        `fields_typed` step: json_kind, event_id_json, user_id_json, event_type_json,
+        event_ts_json, event_ts, is_known_event_type, dt. Order (a product decision):
         invalid_encoding, malformed_json, invalid_field, invalid_timestamp, unknown_event_type,
         future_event, too_late. -#}
     case
-        when reject_error like '%INVALID ENCODING%' then 'invalid_encoding'
-        when reject_error is not null or coalesce(json_kind, '') != 'OBJECT' then 'malformed_json'
+        when coalesce(json_kind, '') != 'OBJECT' then 'malformed_json'
         when not {{ is_nonblank_json_string('event_id_json') }}
             or not {{ is_nonblank_json_string('user_id_json') }}
             or not {{ is_nonblank_json_string('event_type_json') }}
@@ -36,8 +36,6 @@
 {% macro quarantine_detail() -%}
     {#- A human-readable explanation to go with quarantine_reason() (same input columns). -#}
     case
-        when reject_error like '%INVALID ENCODING%' then 'line is not valid UTF-8'
-        when reject_error is not null then 'line could not be read as text: ' || reject_error
         when json_kind is null then 'line is not valid JSON'
         when json_kind != 'OBJECT' then 'line is JSON ' || lower(json_kind) || ', not an object'
         when not {{ is_nonblank_json_string('event_id_json') }} then 'event_id is missing, null, blank or not a string'
@@ -58,4 +56,23 @@
     {#- The quarantine reason codes, in rule order. -#}
     {{- return(['invalid_encoding', 'malformed_json', 'invalid_field', 'invalid_timestamp',
                 'unknown_event_type', 'future_event', 'too_late']) -}}
+{%- endmacro %}
+
+
+{% macro reject_quarantine_reason(reject_error) -%}
+    {#- The quarantine reason of a line the CSV reader rejected, from its error types:
+        invalid_encoding for invalid UTF-8, else malformed_json (e.g. longer than var
+        max_line_bytes). -#}
+    case when {{ reject_error }} like '%INVALID ENCODING%' then 'invalid_encoding' else 'malformed_json' end
+{%- endmacro %}
+
+
+{% macro reject_quarantine_detail(reject_error) -%}
+    {#- The readable detail that goes with reject_quarantine_reason(). -#}
+    case
+        when {{ reject_error }} like '%INVALID ENCODING%' then 'line is not valid UTF-8'
+        when {{ reject_error }} like '%LINE SIZE OVER MAXIMUM%'
+            then 'line is longer than max_line_bytes ({{ var("max_line_bytes") }} bytes)'
+        else 'line could not be read as text: ' || {{ reject_error }}
+    end
 {%- endmacro %}

@@ -1,9 +1,10 @@
 {% macro read_raw_lines(file_paths, rejects_table) -%}
     {#- A read_csv() call that returns every line of the given raw files as text, one VARCHAR
-        column `line_text`, with `filename`, the hive partition `dt` and an `ordinality` that is
-        contiguous and in file order for each file. No quoting, no escaping, NUL as the (never
-        expected) delimiter. Lines that are not valid UTF-8 or longer than var max_line_bytes are
-        not returned: they go to the temporary table `rejects_table` (with their line number). -#}
+        column `line_text`, with `filename`, the hive partition `dt` and `ordinality` (the row's
+        position in the scan; for a single file, its row index in the file). No quoting, no
+        escaping, NUL as the (never expected in JSON) delimiter. Lines that are not valid UTF-8 or
+        longer than var max_line_bytes are not returned: they go to the temporary table
+        `rejects_table` (and `<rejects_table>_scans`) with their line number. -#}
     read_csv(
         [{%- for path in file_paths %}'{{ path | replace("'", "''") }}'{{ ", " if not loop.last }}{% endfor -%}],
         columns = {'line_text': 'VARCHAR'},

@@ -1,6 +1,15 @@
-{#- Every raw line of the batch, numbered, parsed once and validated: blank lines flagged,
-    invalid ones given a quarantine reason (rules in the quarantine_reason() macro), valid ones
-    typed. Raw text is kept only for quarantined lines. -#}
+{{
+    config(
+        pre_hook="{{ drop_rejects_tables('raw_line_rejects') }}",
+        post_hook="{{ append_rejected_raw_lines('raw_line_rejects') }}",
+    )
+}}
+{#- Every raw line of the batch, read once (through the stg_click_events__lines view), numbered,
+    parsed and validated: blank lines flagged, invalid ones given a quarantine reason (rules in
+    the quarantine_reason() macro), valid ones typed. Raw text is kept only for quarantined
+    lines. Lines the reader rejects (invalid UTF-8, too long) are added by the post-hook, which
+    also shifts the line numbers after them. JSON functions run only on lines that are valid
+    JSON (json_valid first), which keeps them on DuckDB's fast path. -#}
 {#- A JSON merge patch that removes the contract's fields, leaving the extra ones. -#}
 {%- set known_fields_removed_patch = '{"event_id":null,"user_id":null,"event_type":null,"event_ts":null,'
     ~ '"page_url":null,"referrer":null,"user_agent":null,"ip":null,"properties":null}' %}
@@ -15,64 +24,20 @@ event_types as (
     select event_type from {{ ref('event_types') }}
 ),
 
-rejected_lines as (
-    select
-        file_path,
-        rejected_line_number,
-        -- a good row whose in-file index reaches this threshold comes after this rejected line
-        rejected_line_number - row_number() over (partition by file_path order by rejected_line_number) + 1
-            as shifted_from_index,
-        row_number() over (partition by file_path order by rejected_line_number) as rejected_lines_before,
-    from lines
-    where rejected_line_number is not null
-),
-
-line_shifts as (
-    select
-        file_path,
-        shifted_from_index,
-        max(rejected_lines_before) as rejected_lines_before,
-    from rejected_lines
-    group by file_path, shifted_from_index
-),
-
-numbered_lines as (
-    select
-        lines.dt,
-        lines.file_path,
-        lines.file_name,
-        lines.file_row_index + coalesce(line_shifts.rejected_lines_before, 0) as line_number,
-        lines.line_text,
-        lines.reject_error,
-    from lines
-    asof left join line_shifts
-        on
-            lines.file_path = line_shifts.file_path
-            and lines.file_row_index >= line_shifts.shifted_from_index
-    where lines.file_row_index is not null
-    union all
-    select
-        dt,
-        file_path,
-        file_name,
-        rejected_line_number as line_number,
-        line_text,
-        reject_error,
-    from lines
-    where rejected_line_number is not null
-),
-
 blank_flagged as (
     select
-        *,
-        reject_error is null and (line_text is null or regexp_full_match(line_text, '\s*')) as is_blank,
-    from numbered_lines
+        dt,
+        file_name,
+        file_row_index as line_number,
+        line_text,
+        line_text is null or regexp_full_match(line_text, '\s*') as is_blank,
+    from lines
 ),
 
 json_parsed as (
     select
         *,
-        case when not is_blank and reject_error is null then try(json_type(line_text)) end as json_kind,
+        case when not is_blank and json_valid(line_text) then json_type(line_text) end as json_kind,
     from blank_flagged
 ),
 
@@ -118,12 +83,18 @@ fields_typed as (
             and json_type(fields_named.event_type_json) = 'VARCHAR'
 ),
 
-validated as (
+reasons_assigned as (
     select
         *,
         case when not is_blank then {{ quarantine_reason() }} end as quarantine_reason,
-        case when not is_blank then {{ quarantine_detail() }} end as quarantine_detail,
     from fields_typed
+),
+
+validated as (
+    select
+        *,
+        case when quarantine_reason is not null then {{ quarantine_detail() }} end as quarantine_detail,
+    from reasons_assigned
 ),
 
 final as (
@@ -148,11 +119,7 @@ final as (
         case when quarantine_reason is null then field_values[9] end as properties,
         case
             when quarantine_reason is null and len(extra_keys) > 0
-                then
-                    json_merge_patch(
-                        line_text,
-                        '{{ known_fields_removed_patch }}'
-                    )
+                then json_merge_patch(line_text, '{{ known_fields_removed_patch }}')
         end as extra_fields,
     from validated
 )

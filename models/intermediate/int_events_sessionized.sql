@@ -2,11 +2,14 @@
 {#- The events whose session can change in this run, with their session recomputed: the batch's
     first-landed events plus every earlier event (from fct_events) of the sessions they can touch.
     A batch event can join an existing session when it is within the session timeout of it, so
-    for each user every stored session overlapping [first batch event - timeout, last batch event
-    + timeout] is recomputed, together with sessions that hold events of the batch's landing days
-    from an earlier attempt (re-runs). Recomputing whole sessions is exact: sessions left out are
-    more than the timeout away from every recomputed event. -#}
+    for each user every stored session (fct_sessions) overlapping [first batch event - timeout,
+    last batch event + timeout] is recomputed, together with the sessions that fct_events
+    assigns to events of the batch's landing days from an earlier attempt (a re-run, or a run
+    that failed after fct_events committed: fct_sessions only commits after fct_events).
+    Recomputing whole sessions is exact: sessions left out are more than the timeout away from
+    every recomputed event. -#}
 {%- set prior_events = prior_relation('fct_events') %}
+{%- set prior_sessions = prior_relation('fct_sessions') %}
 {%- set timeout_minutes = var('session_timeout_minutes') | int %}
 
 with
@@ -50,26 +53,28 @@ user_windows as (
     group by user_id
 ),
 
-history_sessions as (
+stored_sessions as (
+    {%- if prior_sessions is not none %}
+    select session_id, user_id, session_start, session_end
+    from {{ prior_sessions }}
+    {%- else %}
     select
-        history_events.session_id,
-        history_events.user_id,
-        min(history_events.event_ts) as session_start,
-        max(history_events.event_ts) as session_end,
-    from history_events
-    semi join user_windows
-        on history_events.user_id = user_windows.user_id
-    group by history_events.session_id, history_events.user_id
+        null::varchar as session_id,
+        null::varchar as user_id,
+        null::timestamp as session_start,
+        null::timestamp as session_end,
+    where false
+    {%- endif %}
 ),
 
 affected_session_ids as (
-    select history_sessions.session_id
-    from history_sessions
+    select stored_sessions.session_id
+    from stored_sessions
     inner join user_windows
         on
-            history_sessions.user_id = user_windows.user_id
-            and history_sessions.session_end >= user_windows.window_start
-            and history_sessions.session_start <= user_windows.window_end
+            stored_sessions.user_id = user_windows.user_id
+            and stored_sessions.session_end >= user_windows.window_start
+            and stored_sessions.session_start <= user_windows.window_end
     union
     select session_id from rerun_session_ids
 ),

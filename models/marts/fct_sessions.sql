@@ -1,3 +1,5 @@
+-- fct_sessions commits after fct_events, so a failed run can only leave fct_events ahead:
+-- depends_on: {{ ref('fct_events') }}
 -- depends_on: {{ ref('int_sessions_replaced') }}
 {{
     config(

@@ -49,6 +49,8 @@ MAIN_LINES: list[tuple[bytes, str]] = [
     (event("", "u1", "2024-01-10T13:03:00Z"), "invalid_field"),
     (event("e50", "u2", "2024-01-10T14:00:00Z", page_url="/kept"), "valid"),
     (event("e50", "u2", "2024-01-10T14:30:00Z", page_url="/dropped"), "duplicate"),
+    (b"\xc3\x28 a second line that is not UTF-8", "invalid_encoding"),
+    (event("e60", "u2", "2024-01-10T15:00:00Z"), "valid"),  # after two rejected lines: numbered 37
 ]
 
 
@@ -64,7 +66,7 @@ def refreshed(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
                                   event("e1", "u1", "2024-01-10T10:00:00Z", page_url="/from-b")],
                   newline=b"\r\n")
     pipeline.land(DT, "click_events+1+0000000000.jsonl.gz",
-                  [event("e26", "u1", 1704880800000, page_url="/gz-copy"), event("e41", "u3", "2024-01-10T09:10:00Z")],
+                  [event("e26", "u1", 1704880800000, page_url="/gz-copy"), b"\xff\xfe", event("e41", "u3", "2024-01-10T09:10:00Z")],
                   compress=True)
     pipeline.land(DT, "empty.jsonl", [])
     assert pipeline.refresh() == 0
@@ -95,7 +97,7 @@ def test_landing_day_counts_reconcile_every_line(refreshed: Pipeline) -> None:
         "select lines_read, blank_lines, quarantined_lines, duplicate_lines, valid_events, file_count "
         "from main.agg_ingest_daily where dt = ?", [date.fromisoformat(DT)])
     assert files == 4
-    assert lines_read == len(MAIN_LINES) + 2 + 2
+    assert lines_read == len(MAIN_LINES) + 2 + 3
     assert blank == 2
     assert duplicates == 4  # e1 twice and e50 once in the main file, e26 in the gz file
     assert lines_read == blank + quarantined + duplicates + valid
@@ -123,8 +125,9 @@ def test_timestamps_are_parsed_to_utc(refreshed: Pipeline) -> None:
 
 
 def test_gzip_crlf_and_empty_files_are_read(refreshed: Pipeline) -> None:
-    rows = dict(refreshed.query("select event_id, file_name from main.fct_events where event_id in ('e40', 'e41')"))
-    assert rows == {"e40": "b.jsonl", "e41": "click_events+1+0000000000.jsonl.gz"}
+    rows = dict(refreshed.query("select event_id, file_name || ':' || line_number from main.fct_events where event_id in ('e40', 'e41')"))
+    assert rows == {"e40": "b.jsonl:1", "e41": "click_events+1+0000000000.jsonl.gz:3"}
+    assert refreshed.query("select quarantine_reason from main.quarantined_events where file_name like '%.gz'") == [("invalid_encoding",)]
     # CRLF: no stray carriage return in the parsed values
     assert refreshed.query("select page_url from main.fct_events where event_id = 'e1'") == [("/from-b",)]
 
@@ -146,5 +149,12 @@ def test_quarantine_rows_keep_raw_text_and_detail(refreshed: Pipeline) -> None:
 
 
 def test_raw_text_of_valid_lines_is_not_kept_in_the_warehouse(refreshed: Pipeline) -> None:
-    [(count,)] = refreshed.query("select count(*) from staging.stg_click_events__lines")
-    assert count == 0, "the transient raw-lines table is emptied at the end of a run"
+    # The raw lines are a view over the files (read once per run), never a stored table.
+    assert refreshed.query(
+        "select table_type from information_schema.tables where table_name = 'stg_click_events__lines'") == [("VIEW",)]
+    stored_text_columns = refreshed.query(
+        "select table_schema || '.' || table_name || '.' || column_name from information_schema.columns "
+        "where column_name in ('line_text', 'raw_line') and table_name != 'stg_click_events__lines'")
+    assert sorted(c for (c,) in stored_text_columns) == ["intermediate.int_click_events_validated.raw_line", "main.quarantined_events.raw_line"]
+    [(kept,)] = refreshed.query("select count(*) from intermediate.int_click_events_validated where raw_line is not null and not is_quarantined")
+    assert kept == 0

@@ -1,13 +1,12 @@
+{{ config(materialized='view') }}
 -- depends_on: {{ ref('stg_click_events__files') }}
-{{
-    config(
-        pre_hook="drop table if exists temp.main.raw_line_rejects; drop table if exists temp.main.raw_line_rejects_scans",
-        post_hook="{{ append_rejected_raw_lines('raw_line_rejects') }}",
-    )
-}}
-{#- Every line of the batch's raw files, read once as text. Lines DuckDB cannot read as text
-    (invalid UTF-8, longer than var max_line_bytes) are appended by the post-hook with their
-    line number and the reader's error. Transient: holds only the current batch. -#}
+{#- Every line of the batch's raw files as text, with its file and its row index in the file:
+    a view, so the raw text is read once, by int_click_events_validated, and never stored. Each
+    file is its own read_csv() scan, so `ordinality` is the row's index within its file. Lines
+    the reader cannot return as text (invalid UTF-8, longer than var max_line_bytes) go to the
+    temporary rejects table raw_line_rejects of the reading connection; the post-hook of
+    int_click_events_validated turns them into quarantine rows and shifts the line numbers of
+    the rows after them. -#}
 {%- set file_paths = [] -%}
 {%- set batch_files = load_relation(ref('stg_click_events__files')) if execute else none -%}
 {%- if batch_files is not none -%}
@@ -16,16 +15,17 @@
 
 {%- if file_paths %}
 with raw_lines as (
-    select * from {{ read_raw_lines(file_paths, 'raw_line_rejects') }}
-),
-
-lines_in_file_order as (
+{%- for path in file_paths %}
     select
         dt,
         filename as file_path,
-        ordinality - min(ordinality) over (partition by filename) + 1 as file_row_index,
+        ordinality as file_row_index,
         line_text,
-    from raw_lines
+    from {{ read_raw_lines([path], 'raw_line_rejects') }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+{%- endfor %}
 ),
 
 final as (
@@ -35,9 +35,7 @@ final as (
         regexp_extract(file_path, '[^/]+$') as file_name,
         file_row_index,
         line_text,
-        null::bigint as rejected_line_number,
-        null::varchar as reject_error,
-    from lines_in_file_order
+    from raw_lines
 )
 {%- else %}
 with final as (
@@ -47,8 +45,6 @@ with final as (
         null::varchar as file_name,
         null::bigint as file_row_index,
         null::varchar as line_text,
-        null::bigint as rejected_line_number,
-        null::varchar as reject_error,
     where false
 )
 {%- endif %}
