@@ -22,14 +22,17 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import export_parquet  # noqa: E402
 from pipeline_paths import PROJECT_ROOT, PipelinePaths, landed_days  # noqa: E402
+from run_audit import RunAudit  # noqa: E402
 
 LOG = logging.getLogger("clickstream.refresh")
 REASONS = (
@@ -47,6 +50,9 @@ class RunSummary:
     stats: dict[str, int] = field(default_factory=dict)
     sessions_written: int = 0
     partitions_written: int = 0
+    dbt_seconds: float = 0.0
+    export_seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
 
     def render(self) -> str:
         s = self.stats
@@ -84,22 +90,32 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def run_dbt_build(paths: PipelinePaths, run_date: str | None, full_refresh: bool, threads: int | None) -> None:
-    """Run `dbt build` for one refresh step; raise RefreshError with the failures if it fails."""
-    target_path = dbt_target_path(paths)
+def run_dbt(paths: PipelinePaths, arguments: list[str]) -> subprocess.CompletedProcess:
+    """Run one dbt command against this warehouse (its own target and log directories)."""
     command = [
-        dbt_executable(), "build", "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT),
-        "--target-path", str(target_path), "--log-path", str(paths.warehouse.parent / "dbt_logs"),
+        dbt_executable(), *arguments, "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT),
+        "--target-path", str(dbt_target_path(paths)), "--log-path", str(paths.warehouse.parent / "dbt_logs"),
     ]
-    if full_refresh:
-        command.append("--full-refresh")
-    if run_date:
-        command += ["--vars", json.dumps({"run_date": run_date})]
-    if threads:
-        command += ["--threads", str(threads)]
     env = {**os.environ, **paths.environment(), "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     LOG.info("running: %s", " ".join(command))
-    result = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    return subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+
+
+def run_dbt_build(paths: PipelinePaths, run_date: str | None, full_refresh: bool, threads: int | None,
+                  extra_vars: dict | None = None) -> None:
+    """Run `dbt build` for one refresh step; raise RefreshError with the failures if it fails."""
+    arguments = ["build"]
+    if full_refresh:
+        arguments.append("--full-refresh")
+    dbt_vars = dict(extra_vars or {})
+    if run_date:
+        dbt_vars["run_date"] = run_date
+    if dbt_vars:
+        arguments += ["--vars", json.dumps(dbt_vars)]
+    if threads:
+        arguments += ["--threads", str(threads)]
+    target_path = dbt_target_path(paths)
+    result = run_dbt(paths, arguments)
     log_path = paths.warehouse.parent / "last_dbt_build.log"
     log_path.write_text(result.stdout + result.stderr)
     if result.returncode != 0:
@@ -114,25 +130,41 @@ def dbt_target_path(paths: PipelinePaths) -> Path:
 
 def describe_dbt_failure(output: str, log_path: Path, target_path: Path) -> str:
     """The failing nodes and their messages from dbt's run_results.json, or dbt's own output."""
-    results_path = target_path / "run_results.json"
-    lines = []
-    try:
-        results = json.loads(results_path.read_text())["results"]
-        for result in results:
-            if result["status"] in ("error", "fail", "runtime error"):
-                message = (result.get("message") or "").strip()
-                lines.append(f"  {result['unique_id']}: {result['status']}: {message}")
-    except (OSError, ValueError, KeyError):
-        pass
+    lines = node_messages(target_path, ("error", "fail", "runtime error"))
     if not lines:
         tail = [line for line in output.splitlines() if line.strip()][-15:]
         lines = ["  " + line for line in tail]
-    return (
-        "dbt build failed:\n" + "\n".join(lines)
-        + f"\nFull dbt output: {log_path}\n"
-        "Every model that finished is committed and the models are written to be re-run: fix the "
-        "cause and run the same command again."
-    )
+    only_tests_failed = all(line.lstrip().startswith(("test.", "unit_test.")) for line in lines) and lines
+    if only_tests_failed and not node_messages(target_path, ("skipped",)):
+        advice = (
+            "Every model of this run is committed: a data test failed on the data just loaded. Inspect the "
+            "failing rows above; for a quality threshold, fix the source or adjust the threshold (dbt vars in "
+            "dbt_project.yml, or --vars) and re-run the day with --date."
+        )
+    else:
+        advice = (
+            "Every model that finished is committed and the models are written to be re-run: fix the cause "
+            "and run the same command again."
+        )
+    return "dbt build failed:\n" + "\n".join(lines) + f"\nFull dbt output: {log_path}\n" + advice
+
+
+def node_messages(target_path: Path, statuses: tuple[str, ...]) -> list[str]:
+    """One line per dbt node of the last invocation with one of these statuses, naming where a
+    failing test stored its rows."""
+    lines = []
+    try:
+        results = json.loads((target_path / "run_results.json").read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        return lines
+    for result in results:
+        if result["status"] in statuses:
+            message = (result.get("message") or "").strip()
+            line = f"  {result['unique_id']}: {result['status']}: {message}"
+            if result["unique_id"].startswith("test.") and result.get("relation_name"):
+                line += f" (failing rows: select * from {result['relation_name']})"
+            lines.append(line)
+    return lines
 
 
 def read_summary(paths: PipelinePaths, label: str, days: list[str]) -> RunSummary:
@@ -152,17 +184,92 @@ def read_summary(paths: PipelinePaths, label: str, days: list[str]) -> RunSummar
     return summary
 
 
-def refresh_step(paths: PipelinePaths, label: str, days: list[str], run_date: str | None,
-                 full_refresh: bool, threads: int | None, skip_export: bool) -> RunSummary:
-    """One dbt build plus its export; returns its summary."""
+def day_counts(paths: PipelinePaths, days: list[str], full_refresh: bool) -> dict[str, dict[str, float]]:
+    """Per landing day: agg_ingest_daily's counts plus sessions inserted / updated / deleted (a
+    full refresh attributes every session to the landing day of its first event)."""
+    counts: dict[str, dict[str, float]] = {}
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        cursor = con.execute(
+            "select strftime(dt, '%Y-%m-%d') as day, * exclude (dt) from main.agg_ingest_daily "
+            f"where strftime(dt, '%Y-%m-%d') in ({', '.join('?' for _ in days)})", days)
+        names = [d[0] for d in cursor.description]
+        for row in cursor.fetchall():
+            counts[row[0]] = dict(zip(names[1:], row[1:]))
+        if full_refresh:
+            for day, inserted in con.execute(
+                "select strftime(first_dt, '%Y-%m-%d'), count(*) from intermediate.int_sessions_rebuilt group by 1"
+            ).fetchall():
+                counts.setdefault(day, {}).update(sessions_inserted=inserted, sessions_updated=0, sessions_deleted=0)
+        elif len(days) == 1:
+            [(inserted, updated, deleted)] = con.execute("""
+                select
+                    count(*) filter (where replaced.session_id is null),
+                    count(*) filter (where replaced.session_id is not null),
+                    (select count(*) from intermediate.int_sessions_replaced as r
+                     anti join intermediate.int_sessions_rebuilt as b using (session_id))
+                from intermediate.int_sessions_rebuilt as rebuilt
+                left join intermediate.int_sessions_replaced as replaced using (session_id)
+            """).fetchall()
+            counts.setdefault(days[0], {}).update(
+                sessions_inserted=inserted, sessions_updated=updated, sessions_deleted=deleted)
+    return counts
+
+
+def refresh_step(paths: PipelinePaths, audit: RunAudit, label: str, days: list[str], run_date: str | None,
+                 full_refresh: bool, threads: int | None, skip_export: bool, extra_vars: dict) -> RunSummary:
+    """One dbt build plus its export, recorded in the run audit; returns its summary."""
     started = time.monotonic()
-    run_dbt_build(paths, run_date, full_refresh, threads)
+    try:
+        run_dbt_build(paths, run_date, full_refresh, threads, extra_vars)
+    finally:
+        audit.record_dbt_invocation(dbt_target_path(paths) / "run_results.json", f"dbt build {label}")
     summary = read_summary(paths, label, days)
+    summary.dbt_seconds = time.monotonic() - started
+    summary.warnings = node_messages(dbt_target_path(paths), ("warn",))
     if not skip_export:
+        export_started = time.monotonic()
         counts = export_parquet.export(paths, rewrite_all=full_refresh)
+        summary.export_seconds = time.monotonic() - export_started
         summary.partitions_written = counts["partitions_written"]
+        audit.record_step(f"export {label}", "success", summary.export_seconds,
+                          f"{counts['partitions_written']} partitions written, {counts['partitions_removed']} removed")
+    for day, counts in day_counts(paths, days, full_refresh).items():
+        single = len(days) == 1
+        audit.record_day(day, {
+            **counts,
+            "export_partitions_written": summary.partitions_written if single else None,
+            "dbt_seconds": summary.dbt_seconds if single else None,
+            "export_seconds": summary.export_seconds if single else None,
+        })
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def check_freshness(paths: PipelinePaths) -> dict:
+    """Run `dbt source freshness`; returns {source: {status, age_hours}} and prints one line."""
+    result = run_dbt(paths, ["source", "freshness"])
+    freshness: dict = {}
+    try:
+        sources = json.loads((dbt_target_path(paths) / "sources.json").read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        sources = []
+    for source in sources:
+        name = source["unique_id"].removeprefix("source.clickstream.")
+        age = source.get("max_loaded_at_time_ago_in_s")
+        freshness[name] = {
+            "status": source.get("status"),
+            "age_hours": round(age / 3600, 2) if age is not None else None,
+            "max_loaded_at": source.get("max_loaded_at"),
+        }
+    if freshness:
+        parts = [
+            f"{name} {info['status']}" + (f" (newest landed file {info['age_hours']} h old)" if info["age_hours"] is not None else "")
+            for name, info in freshness.items()
+        ]
+        print("freshness: " + "; ".join(parts))
+    else:
+        print(f"freshness: not available (dbt source freshness exited {result.returncode})")
+    return freshness
 
 
 def plan(paths: PipelinePaths, date: str | None, full_refresh: bool) -> list[str]:
@@ -199,6 +306,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--export-root", help="Parquet export root (default: $CLICKSTREAM_EXPORT_ROOT or data/exports)")
     parser.add_argument("--threads", type=int, help="dbt threads (default: profiles.yml, 2)")
     parser.add_argument("--skip-export", action="store_true", help="do not write Parquet exports (export later with scripts/export_parquet.py)")
+    parser.add_argument("--skip-freshness", action="store_true", help="do not run `dbt source freshness` at the end")
+    parser.add_argument(
+        "--vars", default="{}", metavar="YAML",
+        help="extra dbt vars as a YAML/JSON mapping, e.g. '{session_timeout_minutes: 45, quality_min_lines: 1}' "
+             "(a full refresh is needed for a changed rule to apply to history)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     return parser
 
@@ -210,24 +323,48 @@ def main(argv: list[str] | None = None) -> int:
     paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     try:
+        extra_vars = yaml.safe_load(args.vars) or {}
+        if not isinstance(extra_vars, dict):
+            raise ValueError("not a mapping")
+    except (yaml.YAMLError, ValueError):
+        print(f"error: --vars must be a YAML/JSON mapping such as '{{quality_min_lines: 1}}', got {args.vars!r}", file=sys.stderr)
+        return 2
+    mode = "full_refresh" if args.full_refresh else ("date" if args.date else "pending_days")
+    audit = RunAudit(paths.warehouse, uuid.uuid4().hex, mode, PROJECT_ROOT)
+    status, error_message, freshness = "success", None, None
+    try:
+        audit.start([])
         days = plan(paths, args.date, args.full_refresh)
+        audit.set_landing_days(days)
         if not days:
+            status = "nothing_to_do"
             print(f"Nothing to do: every landed day under {paths.raw_root} is processed.")
-            return 0
-        if args.full_refresh:
+        elif args.full_refresh:
             steps = [(f"full refresh ({days[0]} .. {days[-1]}, {len(days)} days)", days, None)]
         else:
             steps = [(f"dt={day}", [day], day) for day in days]
-        for label, step_days, run_date in steps:
+        for label, step_days, run_date in (steps if days else []):
             LOG.info("refreshing %s", label)
-            summary = refresh_step(paths, label, step_days, run_date, args.full_refresh, args.threads, args.skip_export)
+            summary = refresh_step(paths, audit, label, step_days, run_date, args.full_refresh,
+                                   args.threads, args.skip_export, extra_vars)
             print(summary.render(), flush=True)
+            if summary.warnings:
+                print("quality warnings:\n" + "\n".join(summary.warnings), flush=True)
+        if not args.skip_freshness:
+            freshness = check_freshness(paths)
     except RefreshError as error:
+        status, error_message = "failed", str(error)
         print(f"error: {error}", file=sys.stderr)
+    except BaseException as error:  # recorded, then re-raised: a crash is still a failed run
+        status, error_message = "failed", f"{type(error).__name__}: {error}"
+        raise
+    finally:
+        audit.finish(status, error_message, freshness)
+    if status == "failed":
         return 1
     print(
-        f"Done in {time.monotonic() - started:.1f} s. Warehouse: {paths.warehouse}; "
-        f"exports: {paths.export_root}"
+        f"Done in {time.monotonic() - started:.1f} s (run {audit.run_id}). Warehouse: {paths.warehouse}; "
+        f"exports: {paths.export_root}; audit: audit.refresh_runs"
     )
     return 0
 

@@ -53,13 +53,14 @@ class Pipeline:
         path.write_bytes(gzip.compress(body, mtime=0) if compress else body)
         return path
 
-    def refresh(self, *args: str, env: dict[str, str] | None = None) -> int:
+    def refresh(self, *args: str, env: dict[str, str] | None = None, freshness: bool = False) -> int:
+        """Run scripts/refresh.py on this pipeline (freshness check off unless asked for)."""
         old = {key: os.environ.get(key) for key in (env or {})}
         os.environ.update(env or {})
         try:
             return refresh.main([
                 "--raw-root", str(self.paths.raw_root), "--warehouse", str(self.paths.warehouse),
-                "--export-root", str(self.paths.export_root), *args,
+                "--export-root", str(self.paths.export_root), *([] if freshness else ["--skip-freshness"]), *args,
             ])
         finally:
             for key, value in old.items():
