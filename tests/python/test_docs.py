@@ -55,3 +55,12 @@ def test_every_project_macro_has_a_description(docs) -> None:
     macros = [m for m in manifest["macros"].values() if m["package_name"] == "clickstream"]
     missing = [m["unique_id"] for m in macros if not m.get("description", "").strip()]
     assert macros and not missing, missing
+
+
+def test_the_overview_block_and_the_export_exposures_are_documented(docs) -> None:
+    manifest, _ = docs
+    overview = [d for d in manifest["docs"].values() if d["name"] == "__overview__" and d["package_name"] == "clickstream"]
+    assert overview and "Architecture" in overview[0]["block_contents"]
+    exposures = {e["name"]: e for e in manifest["exposures"].values()}
+    assert {"parquet_fct_events", "parquet_fct_sessions"} <= set(exposures)
+    assert all(e["description"].strip() and e["depends_on"]["nodes"] for e in exposures.values())
