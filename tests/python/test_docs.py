@@ -42,6 +42,8 @@ def test_every_built_column_has_a_description(docs) -> None:
     manifest, catalog = docs
     missing = []
     for unique_id, entry in catalog["nodes"].items():
+        if not unique_id.startswith(("model.", "seed.")):
+            continue  # e.g. the tables of stored test failures
         node = manifest["nodes"][unique_id]
         documented = {name.lower(): col.get("description", "") for name, col in node["columns"].items()}
         for column in entry["columns"]:
