@@ -14,7 +14,7 @@ DAYS ?= 4
 EVENTS_PER_DAY ?= 100000
 SEED ?= 42
 
-.PHONY: setup run test lint docs clean
+.PHONY: setup browser run test lint docs bench clean
 
 setup: $(STAMP)
 
@@ -23,16 +23,24 @@ $(STAMP): requirements.txt constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
 	@touch $(STAMP)
 
+# Debian's chromium for the browser tests (installed when missing; idempotent).
+browser:
+	@bash scripts/ensure_chromium.sh
+
 run: setup
 	$(BIN)/python scripts/run_sample.py --start-date $(START_DATE) --days $(DAYS) \
 		--events-per-day $(EVENTS_PER_DAY) --seed $(SEED)
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest -q tests/python
 	$(MAKE) lint
 
 lint: setup
 	$(BIN)/sqlfluff lint models macros tests/generic
+
+# The benchmark (scripts/benchmark.py --help): 10 days x 1M events by default.
+bench: setup
+	$(BIN)/python scripts/benchmark.py $(BENCH_ARGS)
 
 docs: setup
 	$(BIN)/dbt docs generate

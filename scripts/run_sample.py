@@ -18,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate_events  # noqa: E402
 import refresh  # noqa: E402
+import report  # noqa: E402
 from pipeline_paths import PROJECT_ROOT, PipelinePaths, landed_days  # noqa: E402
 
 LOG = logging.getLogger("clickstream.run_sample")
@@ -63,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     if code != 0:
         return code
     docs = generate_docs(paths)
+    report_path = report.write_report(paths.warehouse)
     print(
         "\nOutputs\n"
         f"  raw landing zone : {paths.raw_root}/click_events/dt=YYYY-MM-DD/\n"
@@ -70,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         "                     main.duplicate_events, main.agg_daily_clicks, main.agg_ingest_daily)\n"
         f"  Parquet exports  : {paths.export_root}/<table>/<date column>=YYYY-MM-DD/data_0.parquet\n"
         f"  dbt docs         : open {docs} in a browser (self-contained), or `make docs` to serve them\n"
+        f"  report           : open {report_path} in a browser (self-contained HTML, charts; scripts/report.py)\n"
         "Query it:  .venv/bin/python -c \"import duckdb; print(duckdb.connect('"
         f"{paths.warehouse}', read_only=True).sql('from main.agg_ingest_daily'))\""
     )

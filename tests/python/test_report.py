@@ -1,0 +1,202 @@
+"""scripts/report.py on a warehouse built by the real pipeline (generated events, dbt + DuckDB),
+rendered in a real headless Chromium: every chart is there and drawn, no console errors, no
+network requests; a screenshot goes to test-artifacts/report.png. Also: an empty warehouse
+(charts say "no data"), with and without audit.refresh_runs, deterministic output."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import PROJECT_ROOT, Pipeline
+
+import generate_events
+import report
+from browser import MISSING_CHROMIUM, Browser, chromium_available
+from pipeline_paths import PipelinePaths
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+CHARTS = (
+    "freshness", "events-sessions-per-day", "quarantine-rate", "duplicates-per-day",
+    "late-arrivals", "session-duration", "events-per-session", "top-pages",
+)
+FIXED_NOW = datetime(2024, 3, 10, 12, 0, tzinfo=timezone.utc)
+
+# Per chart: its id, whether its svg is the "no data" frame, its size and how many shapes it draws.
+CHART_INFO_JS = """
+[...document.querySelectorAll('figure.chart')].map(f => {
+  const svg = f.querySelector('svg');
+  const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+  return {
+    id: f.id,
+    svg: !!svg,
+    width: box.width,
+    height: box.height,
+    shapes: svg ? svg.querySelectorAll('rect, line, path, circle, polygon, polyline').length : 0,
+    bars: svg ? [...svg.querySelectorAll('rect')].filter(r => {
+      const b = r.getBoundingClientRect(); return b.width > 0 && b.height > 0; }).length : 0,
+    noData: svg ? svg.classList.contains('no-data') : false,
+    caption: (f.querySelector('figcaption') || {}).textContent || '',
+  };
+})
+"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not chromium_available():
+        pytest.fail(MISSING_CHROMIUM)
+    with Browser.launch(width=1280, height=900) as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    """Three generated landing days (a few hundred events each, extra noise and late sessions),
+    built by the real refresh in one step."""
+    base = tmp_path_factory.mktemp("report_sample")
+    pipeline = Pipeline(PipelinePaths(base / "raw", base / "warehouse" / "clickstream.duckdb", base / "exports"))
+    assert generate_events.main([
+        "--start-date", "2024-03-01", "--days", "3", "--events-per-day", "400", "--seed", "7",
+        "--late-rate", "0.15", "--noise-scale", "6", "--raw-root", str(pipeline.paths.raw_root), "--quiet",
+    ]) == 0
+    assert pipeline.refresh("--full-refresh", "--skip-export") == 0
+    return pipeline
+
+
+def render(browser: Browser, path: Path) -> list[dict]:
+    """Open the report; no errors, nothing fetched but the file itself; returns CHART_INFO_JS."""
+    page = browser.page
+    mark = page.mark()
+    page.navigate(path.as_uri())
+    charts = page.evaluate(CHART_INFO_JS)
+    page.drain(0.2)
+    assert not page.errors(since=mark), page.errors(since=mark)
+    requested = page.requested_urls(since=mark)
+    assert requested == [path.as_uri()], f"the report fetched more than itself: {requested}"
+    return charts
+
+
+def test_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        report.main(["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    for option in ("--warehouse", "--output", "--top-pages", "CLICKSTREAM_WAREHOUSE", "report.html"):
+        assert option in text
+
+
+def test_missing_warehouse_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert report.main(["--warehouse", str(tmp_path / "nope.duckdb")]) == 1
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_report_renders_every_chart_in_chromium(sample: Pipeline, browser: Browser) -> None:
+    warehouse = sample.paths.warehouse
+    assert report.main(["--warehouse", str(warehouse), "--top-pages", "5"]) == 0
+    path = warehouse.parent / "report.html"  # the default output: next to the warehouse
+    text = path.read_text()
+    assert "<script" not in text.lower()
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text), "the report must not load anything"
+
+    charts = render(browser, path)
+    assert [c["id"] for c in charts] == [f"chart-{name}" for name in CHARTS]
+    for chart in charts:
+        assert chart["svg"] and chart["width"] > 100 and chart["height"] > 50, chart
+        assert chart["shapes"] > 0 and chart["bars"] > 0, chart
+        assert not chart["noData"], chart
+        assert chart["caption"].strip(), chart
+
+    page = browser.page
+    top_pages = sample.query(
+        "select page_url, count(*) from main.fct_events where event_type = 'page_view' "
+        "group by 1 order by 2 desc, 1 limit 5"
+    )
+    shown = page.evaluate(
+        "[...document.querySelectorAll('#section-top-pages table.data tbody tr')]"
+        ".map(tr => [tr.cells[0].textContent, tr.cells[1].textContent])"
+    )
+    assert shown == [[url, f"{count:,}"] for url, count in top_pages]
+    bars = page.evaluate("document.querySelectorAll('#chart-top-pages svg rect').length")
+    assert bars == 5
+
+    events = sample.query("select count(*) from main.fct_events")[0][0]
+    summary = page.evaluate("document.querySelector('.summary').textContent")
+    assert f"events kept{events:,}" in summary
+
+    # Late arrivals: the cells are the warehouse's (landing day, days earlier) counts.
+    lags = sample.query("select dt, dt - event_ts::date, count(*) from main.fct_events group by all")
+    cell_titles = page.evaluate("[...document.querySelectorAll('#chart-late-arrivals rect.cell title')].map(t => t.textContent)")
+    for dt, lag, count in lags:
+        label = "same day" if lag == 0 else f"{lag} day{'s' if lag > 1 else ''} earlier"
+        assert f"{dt.isoformat()} \u2014 {label}: {count:,}" in cell_titles
+    assert any(lag > 0 for _, lag, _ in lags), "the sample should have late events"
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = page.screenshot(ARTIFACTS / "report.png", full_page=True)
+    assert shot.stat().st_size > 10_000
+
+
+def test_report_is_deterministic_and_reads_audit_runs_when_present(sample: Pipeline, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # Work on copies: the report must work with and without audit.refresh_runs.
+    without_audit = tmp_path / "without" / "w.duckdb"
+    with_audit = tmp_path / "with" / "w.duckdb"
+    for copy in (without_audit, with_audit):
+        copy.parent.mkdir()
+        shutil.copy(sample.paths.warehouse, copy)
+    with duckdb.connect(str(without_audit)) as con:
+        con.execute("drop schema if exists audit cascade")
+    with duckdb.connect(str(with_audit)) as con:
+        con.execute("drop schema if exists audit cascade")
+        con.execute("create schema audit")
+        con.execute("create table audit.refresh_runs (run_id varchar, started_at timestamp, ended_at timestamp, status varchar)")
+        con.execute("""insert into audit.refresh_runs values
+            ('r1', '2024-03-10 09:00:00', '2024-03-10 09:05:00', 'success'),
+            ('r2', '2024-03-10 10:00:00', '2024-03-10 10:01:00', 'failed')""")
+
+    first = report.write_report(without_audit, tmp_path / "a.html", now=FIXED_NOW).read_bytes()
+    second = report.write_report(without_audit, tmp_path / "b.html", now=FIXED_NOW).read_bytes()
+    assert first == second
+    assert b"audit.refresh_runs does not exist" in first
+    assert b"now - last successful refresh" not in first
+
+    audited = report.write_report(with_audit, tmp_path / "c.html", now=FIXED_NOW).read_text()
+    assert "now - last successful refresh" in audited
+    assert "<td>2024-03-10 09:05:00</td><td>2.9 h</td>" in audited  # r1's end, 12:00 - 09:05
+    assert "status failed" in audited  # the latest run is shown with its status
+    assert "audit.refresh_runs does not exist" not in audited
+
+    # Long histories: the per-day charts keep the latest MAX_DAYS landing days and say so.
+    monkeypatch.setattr(report, "MAX_DAYS", 2)
+    short = report.write_report(without_audit, tmp_path / "d.html", now=FIXED_NOW).read_text()
+    assert short.count("Showing the latest 2 of 3 days.") == 3  # quarantine, duplicates, late arrivals
+    assert "2024-03-01</td>" not in short.split('id="section-duplicates-per-day"')[1].split("</section>")[0]
+
+
+def test_report_on_an_empty_warehouse_says_no_data(tmp_path: Path, browser: Browser) -> None:
+    pipeline = Pipeline(PipelinePaths(tmp_path / "raw", tmp_path / "warehouse" / "w.duckdb", tmp_path / "exports"))
+    pipeline.land("2024-01-10", "click_events+0+0000000000.jsonl", [])
+    assert pipeline.refresh("--skip-export") == 0
+    assert pipeline.query("select count(*) from main.fct_events") == [(0,)]
+    output = tmp_path / "out" / "empty.html"
+    assert report.main(["--warehouse", str(pipeline.paths.warehouse), "--output", str(output)]) == 0
+
+    charts = render(browser, output)
+    by_id = {c["id"]: c for c in charts}
+    assert list(by_id) == [f"chart-{name}" for name in CHARTS]
+    for name in CHARTS:
+        chart = by_id[f"chart-{name}"]
+        assert chart["svg"] and chart["width"] > 0 and chart["height"] > 0, chart
+        if name != "freshness":  # the landing day is known, so freshness still has a bar
+            assert chart["noData"], chart
+    assert browser.page.evaluate(
+        "[...document.querySelectorAll('figure.chart svg.no-data')].every(s => s.textContent.includes('no data'))"
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.page.screenshot(ARTIFACTS / "report-empty.png", full_page=True)
