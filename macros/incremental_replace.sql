@@ -40,3 +40,10 @@
     {{- return(date_column ~ " in (select partition_date from " ~ ref('int_refresh_changed_partitions')
         ~ " where table_name = '" ~ this.identifier ~ "')") -}}
 {%- endmacro %}
+
+
+{% macro rebuilt_users_predicate() -%}
+    {#- replace predicate: the users whose sessions this run recomputed (int_sessions_rebuilt), so
+        a user left with no human session is removed rather than kept stale. -#}
+    {{- return('user_id in (select user_id from ' ~ ref('int_sessions_rebuilt') ~ ')') -}}
+{%- endmacro %}

@@ -13,3 +13,15 @@
         so the same session gets the same id on every rerun, day by day or full refresh. -#}
     md5({{ user_id }} || chr(31) || {{ first_event_id }})
 {%- endmacro %}
+
+
+{% macro is_bot_session(has_bot_user_agent, event_count, session_start, session_end) -%}
+    {#- TRUE for a session of a crawler: any event with a crawler user agent (user_agent_patterns
+        seed), or an implausible pace for a person: at least var bot_min_session_events events at
+        more than var bot_max_events_per_minute events per minute over the session's duration
+        (taken as at least one second). -#}
+    ({{ has_bot_user_agent }}
+        or ({{ event_count }} >= {{ var('bot_min_session_events') | int }}
+            and {{ event_count }} > {{ var('bot_max_events_per_minute') | int }}
+                * greatest((epoch_us({{ session_end }}) - epoch_us({{ session_start }})) / 1000000.0, 1) / 60))
+{%- endmacro %}

@@ -49,9 +49,14 @@ class ExportTable:
 EXPORT_TABLES: tuple[ExportTable, ...] = (
     ExportTable("fct_events", "event_date", "event_ts, event_id"),
     ExportTable("fct_sessions", "session_date", "session_start, session_id"),
+    ExportTable("fct_page_views", "event_date", "event_ts, event_id"),
     ExportTable("agg_daily_clicks", "event_date", "event_date"),
+    ExportTable("agg_daily_traffic", "session_date", "session_date, channel, device_category"),
+    ExportTable("agg_daily_funnel", "session_date", "session_date"),
     ExportTable("quarantined_events", "dt", "file_name, line_number"),
 )
+# Tables without a date to partition by: rewritten whole (one file, atomically) on every export.
+UNPARTITIONED_TABLES: dict[str, str] = {"dim_users": "user_id"}
 TABLES_BY_NAME = {table.name: table for table in EXPORT_TABLES}
 
 
@@ -87,33 +92,43 @@ def all_partitions(con: duckdb.DuckDBPyConnection) -> list[tuple[str, date]]:
     return pairs
 
 
-def write_partition(con: duckdb.DuckDBPyConnection, export_root: Path, table: ExportTable, day: date) -> int:
-    """Rewrite one partition atomically; remove it when it has no rows. Returns the row count."""
-    final_dir = partition_dir(export_root, table, day)
-    final_file = final_dir / DATA_FILE
-    rows = con.execute(
-        f"select count(*) from main.{table.name} where {table.date_column} = ?", [day]
-    ).fetchone()[0]
-    if rows == 0:
-        if final_file.exists():
-            final_file.unlink()
-        if final_dir.exists():
-            shutil.rmtree(final_dir)
-        return 0
-    staging_dir = export_root / ".staging" / table.name / final_dir.name
-    staging_dir.mkdir(parents=True, exist_ok=True)
-    staging_file = staging_dir / DATA_FILE
-    query = (
-        f"select * from main.{table.name} where {table.date_column} = DATE '{day.isoformat()}' "
-        f"order by {table.order_by}"
-    )
+def copy_atomically(con: duckdb.DuckDBPyConnection, query: str, staging_file: Path, final_file: Path) -> None:
+    """Write a query's rows to Parquet at staging_file, fsync it, then rename it over final_file
+    (same filesystem), so a reader sees the old file or the new one, never a partial one."""
+    staging_file.parent.mkdir(parents=True, exist_ok=True)
     target = str(staging_file).replace("'", "''")
     con.execute(f"copy ({query}) to '{target}' (format parquet, compression zstd)")
     with open(staging_file, "rb") as handle:
         os.fsync(handle.fileno())
-    final_dir.mkdir(parents=True, exist_ok=True)
+    final_file.parent.mkdir(parents=True, exist_ok=True)
     os.replace(staging_file, final_file)
+
+
+def write_partition(con: duckdb.DuckDBPyConnection, export_root: Path, table: ExportTable, day: date) -> int:
+    """Rewrite one partition atomically; remove it when it has no rows. Returns the row count."""
+    final_dir = partition_dir(export_root, table, day)
+    rows = con.execute(
+        f"select count(*) from main.{table.name} where {table.date_column} = ?", [day]
+    ).fetchone()[0]
+    if rows == 0:
+        if final_dir.exists():
+            shutil.rmtree(final_dir)
+        return 0
+    query = (
+        f"select * from main.{table.name} where {table.date_column} = DATE '{day.isoformat()}' "
+        f"order by {table.order_by}"
+    )
+    copy_atomically(con, query, export_root / ".staging" / table.name / final_dir.name / DATA_FILE,
+                    final_dir / DATA_FILE)
     return rows
+
+
+def write_whole_tables(con: duckdb.DuckDBPyConnection, export_root: Path) -> int:
+    """Rewrite each unpartitioned table as <export root>/<table>/data_0.parquet; returns files written."""
+    for name, order_by in UNPARTITIONED_TABLES.items():
+        copy_atomically(con, f"select * from main.{name} order by {order_by}",
+                        export_root / ".staging" / name / DATA_FILE, export_root / name / DATA_FILE)
+    return len(UNPARTITIONED_TABLES)
 
 
 def remove_orphans(export_root: Path, keep: set[tuple[str, date]]) -> int:
@@ -166,6 +181,7 @@ def export(paths: PipelinePaths, rewrite_all: bool = False) -> dict[str, int]:
                 LOG.info("exported %d/%d partitions", index, len(todo))
         if rewrite_all:
             removed += remove_orphans(export_root, set(todo))
+        written += write_whole_tables(con, export_root)
     pending_path.unlink()
     shutil.rmtree(export_root / ".staging", ignore_errors=True)
     LOG.info(
@@ -178,9 +194,10 @@ def export(paths: PipelinePaths, rewrite_all: bool = False) -> dict[str, int]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=(
-            "Export fct_events, fct_sessions, agg_daily_clicks and quarantined_events to Parquet "
-            "under <export root>/<table>/<date column>=YYYY-MM-DD/. Without --all, rewrites only "
-            "the partitions the last refresh changed."
+            "Export the public tables to Parquet under <export root>/<table>/<date column>=YYYY-MM-DD/ "
+            "(fct_events, fct_sessions, fct_page_views, agg_daily_clicks, agg_daily_traffic, "
+            "agg_daily_funnel, quarantined_events) and <export root>/dim_users/data_0.parquet. "
+            "Without --all, rewrites only the partitions the last refresh changed."
         )
     )
     parser.add_argument(

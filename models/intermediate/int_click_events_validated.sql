@@ -115,7 +115,8 @@ final as (
         case when quarantine_reason is null then field_values[5] ->> '$' end as page_url,
         case when quarantine_reason is null then field_values[6] ->> '$' end as referrer,
         case when quarantine_reason is null then field_values[7] ->> '$' end as user_agent,
-        case when quarantine_reason is null then field_values[8] ->> '$' end as ip,
+        -- privacy: the client IP never goes further in clear (IPv4 /24, IPv6 /48)
+        case when quarantine_reason is null then {{ anonymize_ip("(field_values[8] ->> '$')") }} end as ip,
         case when quarantine_reason is null then field_values[9] end as properties,
         case
             when quarantine_reason is null and len(extra_keys) > 0

@@ -15,18 +15,17 @@
 with
 
 batch_events as (
-    select * from {{ ref('int_click_events_deduplicated') }}
-    where not is_duplicate
+    select * from {{ ref('int_click_events_enriched') }}
 ),
 
 history_events as (
     {%- if prior_events is not none %}
-    select * exclude (session_id, event_date), session_id
+    select * exclude (session_id, event_date, is_bot), session_id
     from {{ prior_events }}
     where dt < {{ batch_min_dt() }}
     {%- else %}
     select
-        * exclude (is_duplicate, kept_dt, kept_file_name, kept_line_number),
+        *,
         null::varchar as session_id,
     from batch_events
     where false
@@ -88,7 +87,7 @@ events_to_sessionize as (
         on history_events.session_id = affected_session_ids.session_id
     union all by name
     select
-        * exclude (is_duplicate, kept_dt, kept_file_name, kept_line_number),
+        *,
         true as is_batch_event,
     from batch_events
 ),
@@ -111,6 +110,27 @@ sessions_numbered as (
     from gaps_flagged
 ),
 
+sessions_identified as (
+    select
+        *,
+        {{ session_id('user_id', 'first_value(event_id) over (partition by user_id, user_session_number order by event_ts, event_id)') }}
+            as session_id,
+    from sessions_numbered
+),
+
+bots_flagged as (
+    select
+        *,
+        {{ is_bot_session(
+            'bool_or(is_bot_user_agent) over session_window',
+            'count(*) over session_window',
+            'min(event_ts) over session_window',
+            'max(event_ts) over session_window'
+        ) }} as is_bot,
+    from sessions_identified
+    window session_window as (partition by session_id)
+),
+
 final as (
     select
         event_id,
@@ -118,8 +138,7 @@ final as (
         event_type,
         event_ts,
         event_ts::date as event_date,
-        {{ session_id('user_id', 'first_value(event_id) over (partition by user_id, user_session_number order by event_ts, event_id)') }}
-            as session_id,
+        session_id,
         page_url,
         referrer,
         user_agent,
@@ -129,8 +148,25 @@ final as (
         dt,
         file_name,
         line_number,
+        page_host,
+        page_path,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        utm_term,
+        utm_content,
+        gclid,
+        fbclid,
+        referrer_host,
+        channel,
+        traffic_source,
+        device_category,
+        browser_family,
+        os_family,
+        is_bot_user_agent,
+        is_bot,
         is_batch_event,
-    from sessions_numbered
+    from bots_flagged
 )
 
 select * from final

@@ -31,35 +31,41 @@ event_dates as (
     {%- endif %}
 ),
 
+session_dates as (
+    select session_date from rebuilt_sessions
+    union
+    select session_date from replaced_sessions
+),
+
+event_date_tables as (
+    select unnest(['fct_events', 'fct_page_views', 'agg_daily_clicks']) as table_name
+),
+
+session_date_tables as (
+    select unnest(['fct_sessions', 'agg_daily_traffic', 'agg_daily_funnel']) as table_name
+),
+
 changed as (
     select
-        'fct_events' as table_name,
-        event_date as partition_date
+        event_date_tables.table_name,
+        event_dates.event_date as partition_date,
     from event_dates
-    union
+    cross join event_date_tables
+    union all
     select
-        'agg_daily_clicks' as table_name,
-        event_date as partition_date
-    from event_dates
-    union
-    select
-        'fct_sessions' as table_name,
-        session_date as partition_date
-    from rebuilt_sessions
-    union
-    select
-        'fct_sessions' as table_name,
-        session_date as partition_date
-    from replaced_sessions
-    union
+        session_date_tables.table_name,
+        session_dates.session_date as partition_date,
+    from session_dates
+    cross join session_date_tables
+    union all
     select
         'quarantined_events' as table_name,
-        dt as partition_date
+        batch_files.dt as partition_date,
     from batch_files
 ),
 
 final as (
-    select
+    select distinct
         table_name,
         partition_date,
     from changed

@@ -6,7 +6,7 @@
         replace_where_args=['event_date'],
     )
 }}
-{#- Clicks and activity per event day (UTC), for analysts; per-session clicks are
+{#- Clicks and activity per event day (UTC), for analysts, bots excluded; per-session clicks are
     fct_sessions.click_count. Each run recomputes the days whose events changed. -#}
 with
 
@@ -30,6 +30,7 @@ final as (
         count(distinct events.session_id) filter (where events.event_type = 'click') as sessions_with_click_count,
     from events
     semi join changed_dates on events.event_date = changed_dates.partition_date
+    where not events.is_bot
     group by events.event_date
 )
 

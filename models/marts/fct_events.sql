@@ -32,6 +32,23 @@ final as (
         dt,
         file_name,
         line_number,
+        page_host,
+        page_path,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        utm_term,
+        utm_content,
+        gclid,
+        fbclid,
+        referrer_host,
+        channel,
+        traffic_source,
+        device_category,
+        browser_family,
+        os_family,
+        is_bot_user_agent,
+        is_bot,
     from sessionized_events
 )
 

@@ -8,8 +8,8 @@
         replace_where_macro='replaced_sessions_predicate',
     )
 }}
-{#- One row per session. Each run deletes the sessions it replaces (int_sessions_replaced) and
-    inserts the recomputed ones (int_sessions_rebuilt). -#}
+{#- One row per session (bots included, flagged). Each run deletes the sessions it replaces
+    (int_sessions_replaced) and inserts the recomputed ones (int_sessions_rebuilt). -#}
 with
 
 rebuilt_sessions as (
@@ -30,7 +30,22 @@ final as (
         landing_page,
         exit_page,
         page_view_count = 1 and event_count = 1 as is_bounce,
+        duration_seconds >= {{ var('engaged_session_min_seconds') | int }}
+        or page_view_count >= 2
+        or has_purchase as is_engaged,
+        channel,
+        traffic_source,
+        traffic_medium,
+        traffic_campaign,
+        device_category,
+        browser_family,
+        os_family,
+        country,
+        has_add_to_cart,
+        has_checkout,
         has_purchase,
+        revenue,
+        is_bot,
         first_dt,
         last_dt,
     from rebuilt_sessions

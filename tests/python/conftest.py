@@ -27,6 +27,10 @@ COMPARED_TABLES = {
     "duplicate_events": "duplicate_id",
     "agg_ingest_daily": "dt",
     "agg_daily_clicks": "event_date",
+    "fct_page_views": "event_id",
+    "agg_daily_traffic": "traffic_key",
+    "agg_daily_funnel": "session_date",
+    "dim_users": "user_id",
 }
 
 

@@ -1,3 +1,5 @@
+-- The landing zone, for the lineage graph (files are listed with glob(), see refresh_batch_files()):
+-- depends_on: {{ source('raw', 'click_events') }}
 {#- The raw files this run processes (the batch). Which landing days form the batch, and the
     guard against processing days out of order, live in the refresh_batch_files() macro. -#}
 {%- set files = refresh_batch_files() if execute else [] -%}

@@ -1,0 +1,52 @@
+-- depends_on: {{ ref('int_sessions_replaced') }}
+{{
+    config(
+        unique_key='event_id',
+        incremental_strategy='replace',
+        replace_where_macro='replaced_sessions_predicate',
+    )
+}}
+{#- One row per page view of a human session (bots excluded), with the time spent on the page:
+    until the next event of the session (NULL for the session's last event); is_exit marks the
+    session's last page view (its exit page). Each run replaces the page views of the sessions it
+    recomputed. -#}
+with
+
+sessionized_events as (
+    select * from {{ ref('int_events_sessionized') }}
+),
+
+next_events_found as (
+    select
+        *,
+        lead(event_ts) over (partition by session_id order by event_ts, event_id) as next_event_ts,
+        row_number() over (
+            partition by session_id, event_type = 'page_view' order by event_ts, event_id
+        ) as page_view_number,
+        row_number() over (
+            partition by session_id, event_type = 'page_view' order by event_ts desc, event_id desc
+        ) = 1 as is_exit,
+    from sessionized_events
+),
+
+final as (
+    select
+        event_id,
+        session_id,
+        user_id,
+        event_ts,
+        event_date,
+        page_view_number,
+        page_url,
+        page_host,
+        page_path,
+        referrer,
+        channel,
+        device_category,
+        (epoch_us(next_event_ts) - epoch_us(event_ts)) / 1000000.0 as time_on_page_seconds,
+        is_exit,
+    from next_events_found
+    where event_type = 'page_view' and not is_bot
+)
+
+select * from final
