@@ -38,7 +38,9 @@ test: setup browser
 lint: setup
 	$(BIN)/sqlfluff lint models macros tests/generic
 
-# The benchmark (scripts/benchmark.py --help): 10 days x 1M events by default.
+# The benchmark (docs/benchmark.md): 10 days x 1M events by default.
+# Smaller: make bench BENCH_ARGS="--days 10 --events-per-day 200000"
+BENCH_ARGS ?=
 bench: setup
 	$(BIN)/python scripts/benchmark.py $(BENCH_ARGS)
 

@@ -1,0 +1,151 @@
+"""The pandas peer (scripts/pandas_peer.py) does the pipeline's work: on a generated sample plus
+hand-written edge cases, it gives exactly the pipeline's sessions, events and quarantine reasons.
+This is what makes the benchmark's speed-up a comparison of the same work."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import Pipeline, event
+
+import generate_events
+import pandas_peer
+
+START, DAYS = "2024-03-01", 3
+EDGE_DAY = "2024-03-02"
+
+
+def edge_case_lines() -> list[bytes]:
+    """Lines that exercise the rules' boundaries, landed on EDGE_DAY."""
+    return [
+        # sessions: exactly 30 minutes is the same session, 30 min + 1 us starts a new one
+        event("edge-gap-1", "edge_u1", "2024-03-02T10:00:00Z"),
+        event("edge-gap-2", "edge_u1", "2024-03-02T10:30:00Z"),
+        event("edge-gap-3", "edge_u1", "2024-03-02T11:00:00.000001Z"),
+        # ties on event_ts are ordered by event_id: the session starts with edge-tie-a
+        event("edge-tie-b", "edge_u2", "2024-03-02T12:00:00Z", "click"),
+        event("edge-tie-a", "edge_u2", "2024-03-02T12:00:00Z"),
+        # other accepted forms: offset across midnight, epoch millis, no zone, space, short fraction
+        event("edge-ts-1", "edge_u3", "2024-03-02T01:10:00+02:00"),
+        event("edge-ts-2", "edge_u3", 1709334900000),
+        event("edge-ts-3", "edge_u3", "2024-03-01T23:40:00"),
+        event("edge-ts-4", "edge_u3", "2024-03-01 23:50:00.5Z"),
+        event("edge-ts-5", "edge_u3", "2024-03-02T00:10:00.123-00:30"),
+        # quarantined, one of each boundary
+        event("edge-bad-1", "edge_u4", "2024-03-02T12:00:00+25:00"),
+        event("edge-bad-2", "edge_u4", "2024-02-30T12:00:00Z"),
+        event("edge-bad-3", "edge_u4", 1.7e12),
+        event("edge-bad-4", "edge_u4", True),
+        event("edge-bad-5", "edge_u4", ""),
+        event("edge-bad-6", "edge_u4", " "),
+        event("   ", "edge_u4", "2024-03-02T12:00:00Z"),
+        json.dumps({"event_id": 123, "user_id": "edge_u4", "event_type": "click", "event_ts": "2024-03-02T12:00:00Z"}).encode(),
+        event("edge-bad-7", "edge_u4", "2024-03-02T12:00:00Z", "Click"),
+        event("edge-bad-8", "edge_u4", "2024-03-03T00:10:00.000001Z"),
+        event("edge-ok-9", "edge_u4", "2024-03-03T00:10:00Z"),
+        event("edge-bad-10", "edge_u4", "2024-02-27T23:59:59.999999Z"),
+        event("edge-ok-11", "edge_u4", "2024-02-28T00:00:00Z"),
+        b'[{"event_id": "edge-bad-12"}]',
+        b"null",
+        b'{"event_id": "edge-bad-13", "user_id": "edge_u4"',
+        b"\t  ",
+        b"",
+        # a copy with another payload in the same file: the first line wins
+        event("edge-gap-2", "edge_u1", "2024-03-02T10:45:00Z"),
+        event("edge-extra", "edge_u5", "2024-03-02T09:00:00Z", app_version="1.2.3", properties={"a": 1}),
+    ]
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pipeline, Path]:
+    from pipeline_paths import PipelinePaths
+
+    base = tmp_path_factory.mktemp("peer")
+    raw = base / "raw"
+    assert generate_events.main([
+        "--start-date", START, "--days", str(DAYS), "--events-per-day", "3000", "--seed", "11",
+        "--raw-root", str(raw), "--quiet",
+    ]) == 0
+    pipeline = Pipeline(PipelinePaths(raw, base / "warehouse" / "w.duckdb", base / "exports"))
+    pipeline.land(EDGE_DAY, "zz_edge_cases.jsonl", edge_case_lines())
+    # a later file of the same day re-sends an event with another time: the earlier copy wins
+    pipeline.land(EDGE_DAY, "zz_edge_cases_later.jsonl", [event("edge-gap-3", "edge_u1", "2024-03-02T10:50:00Z")])
+    assert pipeline.refresh("--full-refresh") == 0
+    peer_out = base / "peer"
+    assert pandas_peer.main(["--raw-root", str(raw), "--output-dir", str(peer_out)]) == 0
+    return pipeline, peer_out
+
+
+def peer_rows(peer_out: Path, table: str, columns: str) -> set[tuple]:
+    with duckdb.connect() as con:
+        return set(con.execute(
+            f"select {columns} from read_parquet('{peer_out}/{table}/*/*.parquet', hive_partitioning = true)"
+        ).fetchall())
+
+
+def pipeline_rows(pipeline: Pipeline, table: str, columns: str) -> set[tuple]:
+    return set(pipeline.query(f"select {columns} from main.{table}"))
+
+
+def test_same_sessions(outputs) -> None:
+    pipeline, peer_out = outputs
+    columns = "session_id, user_id, session_start, session_end, event_count"
+    expected = pipeline_rows(pipeline, "fct_sessions", columns)
+    assert len(expected) > 1000
+    assert peer_rows(peer_out, "fct_sessions", columns) == expected
+
+
+def test_same_session_attributes(outputs) -> None:
+    pipeline, peer_out = outputs
+    columns = ("session_id, session_date, duration_seconds, page_view_count, click_count, landing_page, "
+               "exit_page, is_bounce, has_purchase, first_dt, last_dt")
+    assert peer_rows(peer_out, "fct_sessions", columns) == pipeline_rows(pipeline, "fct_sessions", columns)
+
+
+def test_same_events_and_their_sessions(outputs) -> None:
+    pipeline, peer_out = outputs
+    columns = "event_id, user_id, event_type, event_ts, event_date, session_id, page_url, dt, file_name, line_number"
+    expected = pipeline_rows(pipeline, "fct_events", columns)
+    assert peer_rows(peer_out, "fct_events", columns) == expected
+
+
+def test_same_quarantine_reasons(outputs) -> None:
+    pipeline, peer_out = outputs
+    columns = "dt, file_name, line_number, quarantine_reason"
+    expected = pipeline_rows(pipeline, "quarantined_events", columns)
+    assert {row[3] for row in expected} == set(pandas_peer.REASONS)
+    assert peer_rows(peer_out, "quarantined_events", columns) == expected
+
+
+def test_edge_cases_are_decided_as_the_rules_say(outputs) -> None:
+    _, peer_out = outputs
+    sessions = {(row[0], row[1]) for row in peer_rows(peer_out, "fct_sessions", "user_id, event_count")
+                if row[0].startswith("edge_")}
+    assert ("edge_u1", 2) in sessions and ("edge_u1", 1) in sessions  # exactly 30 min joins, +1 us splits
+    with duckdb.connect() as con:
+        [(first,)] = con.execute(
+            f"select first_event from (select session_id, arg_min(event_id, (event_ts, event_id)) as first_event "
+            f"from read_parquet('{peer_out}/fct_events/*/*.parquet') where user_id = 'edge_u2' group by session_id)"
+        ).fetchall()
+    assert first == "edge-tie-a"
+    reasons = {line: reason for line, reason, file_name in peer_rows(
+        peer_out, "quarantined_events", "line_number, quarantine_reason, file_name") if file_name == "zz_edge_cases.jsonl"}
+    assert [reasons[n] for n in range(11, 21)] == [
+        "invalid_timestamp", "invalid_timestamp", "invalid_timestamp", "invalid_timestamp", "invalid_field",
+        "invalid_timestamp", "invalid_field", "invalid_field", "unknown_event_type", "future_event",
+    ]
+    assert reasons[22] == "too_late" and 21 not in reasons and 23 not in reasons
+    assert [reasons[n] for n in (24, 25, 26)] == ["malformed_json"] * 3
+
+
+def test_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        pandas_peer.main(["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    for option in ("--raw-root", "--output-dir", "--event-types", "--session-timeout-minutes",
+                   "--clock-skew-minutes", "--late-arrival-days"):
+        assert option in text
