@@ -25,3 +25,17 @@
             and {{ event_count }} > {{ var('bot_max_events_per_minute') | int }}
                 * greatest((epoch_us({{ session_end }}) - epoch_us({{ session_start }})) / 1000000.0, 1) / 60))
 {%- endmacro %}
+
+
+{% macro user_session_windows(batch_events) -%}
+    {#- SELECT of one row per user of `batch_events` (a relation or CTE with user_id, event_ts):
+        [first event - session timeout, last event + session timeout], the span in which a stored
+        session of that user can merge with the batch's events. Used by int_events_sessionized
+        (which sessions to recompute) and int_sessions_replaced (which stored sessions to delete). -#}
+    select
+        user_id,
+        min(event_ts) - to_minutes({{ var('session_timeout_minutes') | int }}) as window_start,
+        max(event_ts) + to_minutes({{ var('session_timeout_minutes') | int }}) as window_end,
+    from {{ batch_events }}
+    group by user_id
+{%- endmacro %}

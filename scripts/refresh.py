@@ -167,19 +167,14 @@ def node_messages(target_path: Path, statuses: tuple[str, ...]) -> list[str]:
     return lines
 
 
-def read_summary(paths: PipelinePaths, label: str, days: list[str]) -> RunSummary:
-    """Counts for the processed days and the sessions the run wrote."""
+def read_summary(paths: PipelinePaths, label: str, per_day: dict[str, dict[str, float]]) -> RunSummary:
+    """The step's counts (summed over its landing days, from day_counts()) and the sessions it wrote."""
     summary = RunSummary(label)
-    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-        placeholders = ", ".join("?" for _ in days) or "null"
-        cursor = con.execute(
-            f"select * exclude (dt) from main.agg_ingest_daily where strftime(dt, '%Y-%m-%d') in ({placeholders})",
-            days,
-        )
-        names = [d[0] for d in cursor.description]
-        for row in cursor.fetchall():
-            for name, value in zip(names, row):
+    for counts in per_day.values():
+        for name, value in counts.items():
+            if value is not None:
                 summary.stats[name] = summary.stats.get(name, 0) + int(value)
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         summary.sessions_written = con.execute("select count(*) from intermediate.int_sessions_rebuilt").fetchone()[0]
     return summary
 
@@ -223,7 +218,8 @@ def refresh_step(paths: PipelinePaths, audit: RunAudit, label: str, days: list[s
         run_dbt_build(paths, run_date, full_refresh, threads, extra_vars)
     finally:
         audit.record_dbt_invocation(dbt_target_path(paths) / "run_results.json", f"dbt build {label}")
-    summary = read_summary(paths, label, days)
+    per_day = day_counts(paths, days, full_refresh)
+    summary = read_summary(paths, label, per_day)
     summary.dbt_seconds = time.monotonic() - started
     summary.warnings = node_messages(dbt_target_path(paths), ("warn",))
     if not skip_export:
@@ -233,7 +229,7 @@ def refresh_step(paths: PipelinePaths, audit: RunAudit, label: str, days: list[s
         summary.partitions_written = counts["partitions_written"]
         audit.record_step(f"export {label}", "success", summary.export_seconds,
                           f"{counts['partitions_written']} partitions written, {counts['partitions_removed']} removed")
-    for day, counts in day_counts(paths, days, full_refresh).items():
+    for day, counts in per_day.items():
         single = len(days) == 1
         audit.record_day(day, {
             **counts,

@@ -10,7 +10,6 @@
     every recomputed event. -#}
 {%- set prior_events = prior_relation('fct_events') %}
 {%- set prior_sessions = prior_relation('fct_sessions') %}
-{%- set timeout_minutes = var('session_timeout_minutes') | int %}
 
 with
 
@@ -44,12 +43,7 @@ rerun_session_ids as (
 ),
 
 user_windows as (
-    select
-        user_id,
-        min(event_ts) - to_minutes({{ timeout_minutes }}) as window_start,
-        max(event_ts) + to_minutes({{ timeout_minutes }}) as window_end,
-    from batch_events
-    group by user_id
+    {{ user_session_windows('batch_events') }}
 ),
 
 stored_sessions as (

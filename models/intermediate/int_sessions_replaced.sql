@@ -4,7 +4,6 @@
     landing days from an earlier attempt. Deleting these before inserting int_sessions_rebuilt
     leaves no stale or orphaned session, even after a partly failed run. -#}
 {%- set prior_sessions = prior_relation('fct_sessions') %}
-{%- set timeout_minutes = var('session_timeout_minutes') | int %}
 
 with
 
@@ -18,12 +17,7 @@ batch_events as (
 ),
 
 user_windows as (
-    select
-        user_id,
-        min(event_ts) - to_minutes({{ timeout_minutes }}) as window_start,
-        max(event_ts) + to_minutes({{ timeout_minutes }}) as window_end,
-    from batch_events
-    group by user_id
+    {{ user_session_windows('batch_events') }}
 ),
 
 {% if prior_sessions is not none -%}
