@@ -10,16 +10,17 @@
 {%- endmacro %}
 
 
-{% macro event_ts_from_parts(json_value, parts) -%}
-    {#- The UTC TIMESTAMP of an event_ts JSON value, or NULL when it is not valid:
+{% macro event_ts_from_parts(field_type, field_text, parts) -%}
+    {#- The UTC TIMESTAMP of an event_ts JSON field (its json_type and its text), or NULL when it
+        is not valid:
         - a JSON string in ISO 8601 form (parts from iso_timestamp_parts()) that is a real time;
           no offset means UTC; an offset's hours must be 00-23 and minutes 00-59;
         - a JSON integer of epoch milliseconds.
         Anything else (other formats, 2024-02-30, 25:00, floats, booleans, objects) is NULL. -#}
     case
-        when json_type({{ json_value }}) in ('BIGINT', 'UBIGINT')
-            then try(epoch_ms(try_cast({{ json_value }} as bigint)))
-        when json_type({{ json_value }}) = 'VARCHAR' and {{ parts }}.day != ''
+        when {{ field_type }} in ('BIGINT', 'UBIGINT')
+            then try(epoch_ms(try_cast({{ field_text }} as bigint)))
+        when {{ field_type }} = 'VARCHAR' and {{ parts }}.day != ''
             then try_strptime(
                 {{ parts }}.day || ' ' || {{ parts }}.time
                 || rpad(coalesce(nullif({{ parts }}.fraction, ''), '.'), 7, '0'),

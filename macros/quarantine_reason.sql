@@ -1,12 +1,14 @@
-{% macro is_nonblank_json_string(json_value) -%}
-    {#- TRUE when the JSON value is a string with at least one non-whitespace character. -#}
-    coalesce(json_type({{ json_value }}) = 'VARCHAR' and not regexp_full_match({{ json_value }} ->> '$', '\s*'), false)
+{% macro is_nonblank_string_field(field_type, field_text) -%}
+    {#- TRUE when a JSON field (its json_type and its text) is a string with at least one
+        non-whitespace character; never NULL. -#}
+    coalesce({{ field_type }} = 'VARCHAR' and not regexp_full_match({{ field_text }}, '\s*'), false)
 {%- endmacro %}
 
 
-{% macro is_empty_event_ts(json_value) -%}
-    {#- TRUE when event_ts is missing, JSON null, or the empty string (an invalid_field). -#}
-    ({{ json_value }} is null or json_type({{ json_value }}) = 'NULL' or ({{ json_value }}) = '""')
+{% macro is_empty_event_ts(field_type, field_text) -%}
+    {#- TRUE when event_ts (its json_type and its text) is missing, JSON null, or the empty string
+        (an invalid_field). -#}
+    ({{ field_type }} is null or {{ field_type }} = 'NULL' or ({{ field_type }} = 'VARCHAR' and {{ field_text }} = ''))
 {%- endmacro %}
 
 
@@ -14,16 +16,17 @@
     {#- The quarantine reason code of a parsed raw line, the first rule that applies, or NULL for
         a valid event, for a line the reader returned as text (lines it rejected get theirs from
         reject_quarantine_reason()). Expects the columns of int_click_events_validated's
-        `fields_typed` step: json_kind, event_id_json, user_id_json, event_type_json,
-        event_ts_json, event_ts, is_known_event_type, dt. Order (a product decision):
+        `fields_typed` step: json_kind, the json_type and text of each contract field
+        (event_id_type, event_id, user_id_type, user_id, event_type_type, event_type,
+        event_ts_type, event_ts_text), event_ts, is_known_event_type, dt. Order (a product decision):
         invalid_encoding, malformed_json, invalid_field, invalid_timestamp, unknown_event_type,
         future_event, too_late. -#}
     case
         when coalesce(json_kind, '') != 'OBJECT' then 'malformed_json'
-        when not {{ is_nonblank_json_string('event_id_json') }}
-            or not {{ is_nonblank_json_string('user_id_json') }}
-            or not {{ is_nonblank_json_string('event_type_json') }}
-            or {{ is_empty_event_ts('event_ts_json') }}
+        when not {{ is_nonblank_string_field('event_id_type', 'event_id') }}
+            or not {{ is_nonblank_string_field('user_id_type', 'user_id') }}
+            or not {{ is_nonblank_string_field('event_type_type', 'event_type') }}
+            or {{ is_empty_event_ts('event_ts_type', 'event_ts_text') }}
             then 'invalid_field'
         when event_ts is null then 'invalid_timestamp'
         when not is_known_event_type then 'unknown_event_type'
@@ -34,14 +37,15 @@
 
 
 {% macro quarantine_detail() -%}
-    {#- A human-readable explanation to go with quarantine_reason() (same input columns). -#}
+    {#- A human-readable explanation to go with quarantine_reason() (same input columns, plus
+        event_ts_json and event_type_json: those fields as JSON text, quoted as in the line). -#}
     case
         when json_kind is null then 'line is not valid JSON'
         when json_kind != 'OBJECT' then 'line is JSON ' || lower(json_kind) || ', not an object'
-        when not {{ is_nonblank_json_string('event_id_json') }} then 'event_id is missing, null, blank or not a string'
-        when not {{ is_nonblank_json_string('user_id_json') }} then 'user_id is missing, null, blank or not a string'
-        when not {{ is_nonblank_json_string('event_type_json') }} then 'event_type is missing, null, blank or not a string'
-        when {{ is_empty_event_ts('event_ts_json') }} then 'event_ts is missing, null or empty'
+        when not {{ is_nonblank_string_field('event_id_type', 'event_id') }} then 'event_id is missing, null, blank or not a string'
+        when not {{ is_nonblank_string_field('user_id_type', 'user_id') }} then 'user_id is missing, null, blank or not a string'
+        when not {{ is_nonblank_string_field('event_type_type', 'event_type') }} then 'event_type is missing, null, blank or not a string'
+        when {{ is_empty_event_ts('event_ts_type', 'event_ts_text') }} then 'event_ts is missing, null or empty'
         when event_ts is null then 'event_ts ' || left(event_ts_json, 100) || ' is not an ISO 8601 time or epoch milliseconds'
         when not is_known_event_type then 'event_type ' || left(event_type_json, 100) || ' is not in the event_types seed'
         when event_ts > dt + interval 1 day + to_minutes({{ var('clock_skew_minutes') | int }})

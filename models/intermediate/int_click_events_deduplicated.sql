@@ -27,38 +27,63 @@ history_events as (
     {%- endif %}
 ),
 
-batch_ranked as (
-    select
-        *,
-        row_number() over (partition by event_id order by dt, file_name, line_number) as landing_rank,
-        first_value(dt) over (partition by event_id order by dt, file_name, line_number) as first_dt,
-        first_value(file_name) over (partition by event_id order by dt, file_name, line_number) as first_file_name,
-        first_value(line_number) over (partition by event_id order by dt, file_name, line_number) as first_line_number,
+repeated_event_ids as (
+    {#- Most event ids occur once: only the repeated ones are ranked (a hash aggregate over the id
+        instead of sorting every event). -#}
+    select event_id
     from valid_events
+    group by event_id
+    having count(*) > 1
+),
+
+repeats_ranked as (
+    select
+        valid_events.event_id,
+        valid_events.dt,
+        valid_events.file_name,
+        valid_events.line_number,
+        row_number() over landing_order as landing_rank,
+        first_value(valid_events.dt) over landing_order as first_dt,
+        first_value(valid_events.file_name) over landing_order as first_file_name,
+        first_value(valid_events.line_number) over landing_order as first_line_number,
+    from valid_events
+    semi join repeated_event_ids
+        on valid_events.event_id = repeated_event_ids.event_id
+    window landing_order as (
+        partition by valid_events.event_id
+        order by valid_events.dt, valid_events.file_name, valid_events.line_number
+    )
 ),
 
 final as (
     select
-        batch_ranked.event_id,
-        batch_ranked.user_id,
-        batch_ranked.event_type,
-        batch_ranked.event_ts,
-        batch_ranked.page_url,
-        batch_ranked.referrer,
-        batch_ranked.user_agent,
-        batch_ranked.ip,
-        batch_ranked.properties,
-        batch_ranked.extra_fields,
-        batch_ranked.dt,
-        batch_ranked.file_name,
-        batch_ranked.line_number,
-        history_events.event_id is not null or batch_ranked.landing_rank > 1 as is_duplicate,
-        coalesce(history_events.dt, batch_ranked.first_dt) as kept_dt,
-        coalesce(history_events.file_name, batch_ranked.first_file_name) as kept_file_name,
-        coalesce(history_events.line_number, batch_ranked.first_line_number) as kept_line_number,
-    from batch_ranked
+        valid_events.event_id,
+        valid_events.user_id,
+        valid_events.event_type,
+        valid_events.event_ts,
+        valid_events.page_url,
+        valid_events.referrer,
+        valid_events.user_agent,
+        valid_events.ip,
+        valid_events.properties,
+        valid_events.extra_fields,
+        valid_events.dt,
+        valid_events.file_name,
+        valid_events.line_number,
+        history_events.event_id is not null or coalesce(repeats_ranked.landing_rank > 1, false) as is_duplicate,
+        coalesce(history_events.dt, repeats_ranked.first_dt, valid_events.dt) as kept_dt,
+        coalesce(history_events.file_name, repeats_ranked.first_file_name, valid_events.file_name) as kept_file_name,
+        coalesce(history_events.line_number, repeats_ranked.first_line_number, valid_events.line_number)
+            as kept_line_number,
+    from valid_events
+    left join repeats_ranked
+        on
+            valid_events.event_id = repeats_ranked.event_id
+            and valid_events.dt = repeats_ranked.dt
+            and valid_events.file_name = repeats_ranked.file_name
+            and valid_events.line_number = repeats_ranked.line_number
     left join history_events
-        on batch_ranked.event_id = history_events.event_id
+        on valid_events.event_id = history_events.event_id
 )
 
 select * from final

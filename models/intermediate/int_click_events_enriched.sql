@@ -1,7 +1,8 @@
 {#- The batch's first-landed events, enriched: URL parts, UTM parameters and click ids, referrer
     host and channel (referrer_domains seed + UTM rules, classify_channel()), user-agent device,
     browser and OS families and crawler flag (user_agent_patterns seed: the first matching
-    pattern by priority per dimension, evaluated once per distinct user agent). -#}
+    pattern by priority per dimension). Page URLs, referrers and user agents repeat a lot, so
+    each distinct value is parsed or classified once and joined back. -#}
 with
 
 events as (
@@ -44,9 +45,14 @@ user_agents_classified as (
     group by user_agent
 ),
 
-urls_parsed as (
+distinct_page_urls as (
+    select distinct page_url from events
+    where page_url is not null
+),
+
+page_urls_parsed as (
     select
-        *,
+        page_url,
         {{ url_host('page_url') }} as page_host,
         {{ url_path('page_url') }} as page_path,
         {{ url_query_parameter('page_url', 'utm_source') }} as utm_source,
@@ -56,12 +62,23 @@ urls_parsed as (
         {{ url_query_parameter('page_url', 'utm_content') }} as utm_content,
         {{ url_query_parameter('page_url', 'gclid') }} as gclid,
         {{ url_query_parameter('page_url', 'fbclid') }} as fbclid,
+    from distinct_page_urls
+),
+
+distinct_referrers as (
+    select distinct referrer from events
+    where referrer is not null
+),
+
+referrers_parsed as (
+    select
+        referrer,
         {{ url_host('referrer') }} as referrer_host,
-    from events
+    from distinct_referrers
 ),
 
 distinct_referrer_hosts as (
-    select distinct referrer_host from urls_parsed
+    select distinct referrer_host from referrers_parsed
     where referrer_host is not null
 ),
 
@@ -76,6 +93,39 @@ referrer_hosts_classified as (
             distinct_referrer_hosts.referrer_host = referrer_domains.domain
             or distinct_referrer_hosts.referrer_host like '%.' || referrer_domains.domain
     group by distinct_referrer_hosts.referrer_host
+),
+
+referrers_classified as (
+    select
+        referrers_parsed.referrer,
+        referrers_parsed.referrer_host,
+        referrer_hosts_classified.referrer_channel,
+        referrer_hosts_classified.referrer_source,
+    from referrers_parsed
+    left join referrer_hosts_classified
+        on referrers_parsed.referrer_host = referrer_hosts_classified.referrer_host
+),
+
+urls_parsed as (
+    select
+        events.*,
+        page_urls_parsed.page_host,
+        page_urls_parsed.page_path,
+        page_urls_parsed.utm_source,
+        page_urls_parsed.utm_medium,
+        page_urls_parsed.utm_campaign,
+        page_urls_parsed.utm_term,
+        page_urls_parsed.utm_content,
+        page_urls_parsed.gclid,
+        page_urls_parsed.fbclid,
+        referrers_classified.referrer_host,
+        referrers_classified.referrer_channel,
+        referrers_classified.referrer_source,
+    from events
+    left join page_urls_parsed
+        on events.page_url = page_urls_parsed.page_url
+    left join referrers_classified
+        on events.referrer = referrers_classified.referrer
 ),
 
 final as (
@@ -105,18 +155,16 @@ final as (
         urls_parsed.referrer_host,
         {{ classify_channel(
             'urls_parsed.utm_source', 'urls_parsed.utm_medium', 'urls_parsed.gclid', 'urls_parsed.fbclid',
-            'urls_parsed.referrer_host', 'urls_parsed.page_host', 'referrer_hosts_classified.referrer_channel'
+            'urls_parsed.referrer_host', 'urls_parsed.page_host', 'urls_parsed.referrer_channel'
         ) }} as channel,
         coalesce(
-            urls_parsed.utm_source, referrer_hosts_classified.referrer_source, urls_parsed.referrer_host
+            urls_parsed.utm_source, urls_parsed.referrer_source, urls_parsed.referrer_host
         ) as traffic_source,
         coalesce(user_agents_classified.device_category, 'unknown') as device_category,
         coalesce(user_agents_classified.browser_family, 'Other') as browser_family,
         coalesce(user_agents_classified.os_family, 'Other') as os_family,
         coalesce(user_agents_classified.is_bot_user_agent, false) as is_bot_user_agent,
     from urls_parsed
-    left join referrer_hosts_classified
-        on urls_parsed.referrer_host = referrer_hosts_classified.referrer_host
     left join user_agents_classified
         on urls_parsed.user_agent = user_agents_classified.user_agent
 )

@@ -24,63 +24,71 @@ event_types as (
     select event_type from {{ ref('event_types') }}
 ),
 
-blank_flagged as (
+json_parsed as (
     select
         dt,
         file_name,
         file_row_index as line_number,
         line_text,
-        line_text is null or regexp_full_match(line_text, '\s*') as is_blank,
+        -- valid JSON is never blank, so the blank test runs only on the other lines
+        line_text is null or (not json_valid(line_text) and regexp_full_match(line_text, '\s*')) as is_blank,
+        case when json_valid(line_text) then json_type(line_text) end as json_kind,
     from lines
 ),
 
-json_parsed as (
-    select
-        *,
-        case when not is_blank and json_valid(line_text) then json_type(line_text) end as json_kind,
-    from blank_flagged
-),
-
 fields_extracted as (
+    {#- Two passes over an object line give every contract field's JSON type and its text. -#}
     select
         *,
         case
-            when json_kind = 'OBJECT' then json_extract(line_text, [
+            when json_kind = 'OBJECT'
+                then json_type(line_text, ['$.event_id', '$.user_id', '$.event_type', '$.event_ts', '$.properties'])
+        end as field_types,
+        case
+            when json_kind = 'OBJECT' then json_extract_string(line_text, [
                 '$.event_id', '$.user_id', '$.event_type', '$.event_ts',
                 '$.page_url', '$.referrer', '$.user_agent', '$.ip', '$.properties'
             ])
-        end as field_values,
-        case
-            when json_kind = 'OBJECT'
-                then list_filter(json_keys(line_text), lambda key: key not in (
-                    'event_id', 'user_id', 'event_type', 'event_ts',
-                    'page_url', 'referrer', 'user_agent', 'ip', 'properties'
-                ))
-        end as extra_keys,
+        end as field_texts,
     from json_parsed
 ),
 
 fields_named as (
     select
-        *,
-        field_values[1] as event_id_json,
-        field_values[2] as user_id_json,
-        field_values[3] as event_type_json,
-        field_values[4] as event_ts_json,
-        {{ iso_timestamp_parts("(field_values[4] ->> '$')") }} as event_ts_parts,
+        dt,
+        file_name,
+        line_number,
+        line_text,
+        is_blank,
+        json_kind,
+        field_types[1] as event_id_type,
+        field_texts[1] as event_id,
+        field_types[2] as user_id_type,
+        field_texts[2] as user_id,
+        field_types[3] as event_type_type,
+        field_texts[3] as event_type,
+        field_types[4] as event_ts_type,
+        field_texts[4] as event_ts_text,
+        field_texts[5] as page_url,
+        field_texts[6] as referrer,
+        field_texts[7] as user_agent,
+        field_texts[8] as ip_text,
+        field_types[5] as properties_type,
+        field_texts[9] as properties_text,
+        {{ iso_timestamp_parts('field_texts[4]') }} as event_ts_parts,
     from fields_extracted
 ),
 
 fields_typed as (
     select
         fields_named.*,
-        {{ event_ts_from_parts('event_ts_json', 'event_ts_parts') }} as event_ts,
-        coalesce(event_types.event_type is not null, false) as is_known_event_type,
+        {{ event_ts_from_parts('event_ts_type', 'event_ts_text', 'event_ts_parts') }} as event_ts,
+        event_types.event_type is not null as is_known_event_type,
     from fields_named
     left join event_types
         on
-            fields_named.event_type_json ->> '$' = event_types.event_type
-            and json_type(fields_named.event_type_json) = 'VARCHAR'
+            fields_named.event_type = event_types.event_type
+            and fields_named.event_type_type = 'VARCHAR'
 ),
 
 reasons_assigned as (
@@ -90,11 +98,37 @@ reasons_assigned as (
     from fields_typed
 ),
 
+quarantined_fields_quoted as (
+    {#- The quarantine detail quotes event_type and event_ts as they are written in the line. -#}
+    select
+        *,
+        case
+            when quarantine_reason is not null and json_kind = 'OBJECT' then json_extract(line_text, '$.event_type')
+        end as event_type_json,
+        case
+            when quarantine_reason is not null and json_kind = 'OBJECT' then json_extract(line_text, '$.event_ts')
+        end as event_ts_json,
+    from reasons_assigned
+),
+
 validated as (
     select
         *,
         case when quarantine_reason is not null then {{ quarantine_detail() }} end as quarantine_detail,
-    from reasons_assigned
+        not is_blank and quarantine_reason is null as is_valid,
+    from quarantined_fields_quoted
+),
+
+extra_keys_listed as (
+    select
+        *,
+        case
+            when is_valid then list_filter(json_keys(line_text), lambda key: key not in (
+                'event_id', 'user_id', 'event_type', 'event_ts',
+                'page_url', 'referrer', 'user_agent', 'ip', 'properties'
+            ))
+        end as extra_keys,
+    from validated
 ),
 
 final as (
@@ -106,23 +140,26 @@ final as (
         quarantine_reason,
         quarantine_detail,
         quarantine_reason is not null as is_quarantined,
-        not is_blank and quarantine_reason is null as is_valid,
+        is_valid,
         case when quarantine_reason is not null then line_text end as raw_line,
-        case when quarantine_reason is null then event_id_json ->> '$' end as event_id,
-        case when quarantine_reason is null then user_id_json ->> '$' end as user_id,
-        case when quarantine_reason is null then event_type_json ->> '$' end as event_type,
-        case when quarantine_reason is null then event_ts end as event_ts,
-        case when quarantine_reason is null then field_values[5] ->> '$' end as page_url,
-        case when quarantine_reason is null then field_values[6] ->> '$' end as referrer,
-        case when quarantine_reason is null then field_values[7] ->> '$' end as user_agent,
+        case when is_valid then event_id end as event_id,
+        case when is_valid then user_id end as user_id,
+        case when is_valid then event_type end as event_type,
+        case when is_valid then event_ts end as event_ts,
+        case when is_valid then page_url end as page_url,
+        case when is_valid then referrer end as referrer,
+        case when is_valid then user_agent end as user_agent,
         -- privacy: the client IP never goes further in clear (IPv4 /24, IPv6 /48)
-        case when quarantine_reason is null then {{ anonymize_ip("(field_values[8] ->> '$')") }} end as ip,
-        case when quarantine_reason is null then field_values[9] end as properties,
+        case when is_valid then {{ anonymize_ip('ip_text') }} end as ip,
+        -- an object or array's text is its JSON; other kinds (rare) are extracted again
         case
-            when quarantine_reason is null and len(extra_keys) > 0
-                then json_merge_patch(line_text, '{{ known_fields_removed_patch }}')
+            when is_valid and properties_type in ('OBJECT', 'ARRAY') then properties_text::json
+            when is_valid and properties_type is not null then json_extract(line_text, '$.properties')
+        end as properties,
+        case
+            when len(extra_keys) > 0 then json_merge_patch(line_text, '{{ known_fields_removed_patch }}')
         end as extra_fields,
-    from validated
+    from extra_keys_listed
 )
 
 select * from final

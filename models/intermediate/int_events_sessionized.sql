@@ -7,7 +7,9 @@
     assigns to events of the batch's landing days from an earlier attempt (a re-run, or a run
     that failed after fct_events committed: fct_sessions only commits after fct_events).
     Recomputing whole sessions is exact: sessions left out are more than the timeout away from
-    every recomputed event. -#}
+    every recomputed event. Sessions are assigned on the four key columns only (one sort by user
+    and time; the session's first event id is carried forward), then joined back to the wide
+    rows: sorting every column of the events would cost several times more. -#}
 {%- set prior_events = prior_relation('fct_events') %}
 {%- set prior_sessions = prior_relation('fct_sessions') %}
 
@@ -86,43 +88,62 @@ events_to_sessionize as (
     from batch_events
 ),
 
+event_keys as (
+    select
+        event_id,
+        user_id,
+        event_ts,
+        is_bot_user_agent,
+    from events_to_sessionize
+),
+
 gaps_flagged as (
     select
         *,
         {{ session_gap_exceeded(
             'lag(event_ts) over (partition by user_id order by event_ts, event_id)', 'event_ts'
         ) }} as is_session_start,
-    from events_to_sessionize
-),
-
-sessions_numbered as (
-    select
-        *,
-        sum(is_session_start::int) over (
-            partition by user_id order by event_ts, event_id rows unbounded preceding
-        ) as user_session_number,
-    from gaps_flagged
+    from event_keys
 ),
 
 sessions_identified as (
     select
         *,
-        {{ session_id('user_id', 'first_value(event_id) over (partition by user_id, user_session_number order by event_ts, event_id)') }}
-            as session_id,
-    from sessions_numbered
+        {{ session_id(
+            'user_id',
+            'last_value(case when is_session_start then event_id end ignore nulls) over (
+                partition by user_id order by event_ts, event_id rows unbounded preceding
+            )'
+        ) }} as session_id,
+    from gaps_flagged
 ),
 
-bots_flagged as (
+sessions_bot_flagged as (
     select
-        *,
-        {{ is_bot_session(
-            'bool_or(is_bot_user_agent) over session_window',
-            'count(*) over session_window',
-            'min(event_ts) over session_window',
-            'max(event_ts) over session_window'
-        ) }} as is_bot,
+        session_id,
+        {{ is_bot_session('bool_or(is_bot_user_agent)', 'count(*)', 'min(event_ts)', 'max(event_ts)') }} as is_bot,
     from sessions_identified
-    window session_window as (partition by session_id)
+    group by session_id
+),
+
+events_assigned as (
+    select
+        sessions_identified.event_id,
+        sessions_identified.session_id,
+        sessions_bot_flagged.is_bot,
+    from sessions_identified
+    inner join sessions_bot_flagged
+        on sessions_identified.session_id = sessions_bot_flagged.session_id
+),
+
+events_with_sessions as (
+    select
+        events_to_sessionize.*,
+        events_assigned.session_id,
+        events_assigned.is_bot,
+    from events_to_sessionize
+    inner join events_assigned
+        on events_to_sessionize.event_id = events_assigned.event_id
 ),
 
 final as (
@@ -160,7 +181,7 @@ final as (
         is_bot_user_agent,
         is_bot,
         is_batch_event,
-    from bots_flagged
+    from events_with_sessions
 )
 
 select * from final

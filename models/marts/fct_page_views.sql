@@ -17,16 +17,31 @@ sessionized_events as (
 ),
 
 next_events_found as (
+    {#- One window (one sort, over the columns needed only) for all three: the next event of the
+        session and the session's page views up to and after each event. -#}
     select
-        *,
-        lead(event_ts) over (partition by session_id order by event_ts, event_id) as next_event_ts,
-        row_number() over (
-            partition by session_id, event_type = 'page_view' order by event_ts, event_id
+        event_id,
+        session_id,
+        user_id,
+        event_ts,
+        event_date,
+        event_type,
+        is_bot,
+        page_url,
+        page_host,
+        page_path,
+        referrer,
+        channel,
+        device_category,
+        lead(event_ts) over session_order as next_event_ts,
+        count(*) filter (where event_type = 'page_view') over (
+            session_order rows unbounded preceding
         ) as page_view_number,
-        row_number() over (
-            partition by session_id, event_type = 'page_view' order by event_ts desc, event_id desc
-        ) = 1 as is_exit,
+        count(*) filter (where event_type = 'page_view') over (
+            session_order rows between 1 following and unbounded following
+        ) = 0 as is_exit,
     from sessionized_events
+    window session_order as (partition by session_id order by event_ts, event_id)
 ),
 
 final as (
