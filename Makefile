@@ -14,7 +14,7 @@ DAYS ?= 4
 EVENTS_PER_DAY ?= 100000
 SEED ?= 42
 
-.PHONY: setup browser run test lint docs bench clean
+.PHONY: setup browser run test lint docs bench clean spark-setup
 
 setup: $(STAMP)
 
@@ -22,6 +22,15 @@ $(STAMP): requirements.txt constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
 	@touch $(STAMP)
+
+# Optional Spark extra (issue #7, docs/spark.md): pyspark + dbt-spark on top of `setup`.
+SPARK_STAMP := $(VENV)/.spark-installed
+spark-setup: $(SPARK_STAMP)
+
+$(SPARK_STAMP): $(STAMP) requirements-spark.txt constraints-spark.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-spark.txt \
+		-c constraints.txt -c constraints-spark.txt
+	@touch $(SPARK_STAMP)
 
 # Debian's chromium for the browser tests (installed when missing; idempotent).
 browser:
@@ -35,8 +44,10 @@ test: setup browser
 	$(BIN)/python -m pytest -q tests/python
 	$(MAKE) lint
 
+# Linting renders the models against an empty landing zone, so the result never depends on what
+# happens to be under data/raw.
 lint: setup
-	$(BIN)/sqlfluff lint models macros tests/generic
+	CLICKSTREAM_RAW_ROOT=$(CURDIR)/.lint-no-raw-files $(BIN)/sqlfluff lint models macros tests/generic
 
 # The benchmark (docs/benchmark.md): 10 days x 1M events by default.
 # Smaller: make bench BENCH_ARGS="--days 10 --events-per-day 200000"

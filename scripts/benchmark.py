@@ -435,7 +435,7 @@ def lower_bound(settings: Settings, raw_root: Path) -> dict[str, Any]:
     runs = settings.runs("lower_bound")
     seconds, lines, rejected, text_bytes = [], 0, 0, 0
     for index in range(runs):
-        config = {"preserve_insertion_order": True, "memory_limit": os.environ.get("CLICKSTREAM_MEMORY_LIMIT", "4GB")}
+        config = {"preserve_insertion_order": True, "memory_limit": os.environ.get("CLICKSTREAM_MEMORY_LIMIT", "3GB")}
         with duckdb.connect(":memory:", config=config) as con:
             started = time.perf_counter()
             lines, text_bytes = con.execute(sql).fetchall()[0]
@@ -926,7 +926,7 @@ def run_benchmark(settings: Settings) -> dict[str, Any]:
         "started_at": started_at,
         "settings": {**{k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(settings).items()},
                      "runs": {part: settings.runs(part) for part in ("lower_bound", "full_refresh", "daily_refresh", "pandas_peer")},
-                     "memory_limit": os.environ.get("CLICKSTREAM_MEMORY_LIMIT", "4GB (profiles.yml default)"),
+                     "memory_limit": os.environ.get("CLICKSTREAM_MEMORY_LIMIT", "3GB (profiles.yml default)"),
                      "dbt_threads": settings.threads or os.environ.get("CLICKSTREAM_DBT_THREADS", "2 (profiles.yml default)")},
         "machine": machine_info(),
         "versions": versions(),
