@@ -40,7 +40,7 @@ run: setup
 	$(BIN)/python scripts/run_sample.py --start-date $(START_DATE) --days $(DAYS) \
 		--events-per-day $(EVENTS_PER_DAY) --seed $(SEED)
 
-test: setup browser
+test: setup spark-setup browser
 	$(BIN)/python -m pytest -q tests/python
 	$(MAKE) lint
 

@@ -1,0 +1,212 @@
+"""scripts/spark_cluster.py against a real local Spark standalone cluster (issue #7, docs/spark.md).
+
+Skipped unless the optional Spark extra is installed (``make spark-setup``: pyspark, dbt-spark with
+PyHive) and Java is on PATH. One cluster (master, one 1-core worker, the Thrift server) is started
+in a temporary state directory on free ports, then:
+
+- ``start`` again says "already running" and exits 0; ``status`` lists every component as running;
+- a real ``dbt debug --target spark_cluster`` (the project's profiles.yml) connects through Thrift;
+- queries through PyHive (dbt-spark's thrift client) return the right rows, and the master's JSON
+  API and the Thrift application's REST API show that the tasks ran on the worker's executor;
+- ``stop`` leaves no process of the state directory behind, and a stale pid file (a live pid that
+  is not Spark: this test's own) is reported as stopped and removed, never signalled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pyspark", reason="pyspark is not installed: the Spark extra is optional (make spark-setup)")
+pytest.importorskip("pyhive", reason="PyHive is not installed: the Spark extra is optional (make spark-setup)")
+if shutil.which("java") is None:
+    pytest.skip("no java on PATH: Spark needs Java 17+", allow_module_level=True)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = PROJECT_ROOT / "scripts" / "spark_cluster.py"
+sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
+
+import spark_cluster  # noqa: E402
+
+PORT_NAMES = ("master", "master_ui", "worker_ui", "thrift", "thrift_ui")
+
+
+@dataclass(frozen=True)
+class Cluster:
+    state_dir: Path
+    ports: dict[str, int]
+    work: Path
+
+    def script(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, str(SCRIPT), *args, "--state-dir", str(self.state_dir)],
+                              capture_output=True, text=True, timeout=timeout, cwd=self.work)
+
+    def master_json(self) -> dict:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.ports['master_ui']}/json/", timeout=10) as rsp:
+            return json.loads(rsp.read())
+
+    def app_api(self, path: str) -> list | dict:
+        url = f"http://127.0.0.1:{self.ports['thrift_ui']}/api/v1/applications{path}"
+        with urllib.request.urlopen(url, timeout=10) as rsp:
+            return json.loads(rsp.read())
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.name}\n" + "\n".join(p.read_text(errors="replace").splitlines()[-30:])
+                         for p in sorted((self.state_dir / "logs").glob("*.log")))
+
+
+def free_ports(count: int) -> list[int]:
+    """Distinct free 127.0.0.1 ports (all held open together while probing, so no duplicates)."""
+    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def leftover_processes(state_dir: Path) -> list[str]:
+    """Live processes started for state_dir: by the script's environment marker, or by a command
+    line that names the state directory."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, IndexError):
+            continue
+        if state in ("Z", "X"):
+            continue
+        if f"{spark_cluster.STATE_ENV}={state_dir}".encode() in environ or str(state_dir) in cmdline:
+            found.append(f"{entry.name}: {cmdline[:200]}")
+    return found
+
+
+def kill_leftovers(state_dir: Path) -> None:
+    """Last resort after a failed test: SIGKILL what the marker says belongs to state_dir."""
+    for line in leftover_processes(state_dir):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(line.split(":")[0]), signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    work = tmp_path_factory.mktemp("spark_cluster")
+    ports = dict(zip(PORT_NAMES, free_ports(len(PORT_NAMES)), strict=True))
+    running = Cluster(state_dir=work / "state", ports=ports, work=work)
+    try:
+        started = running.script(
+            "start", "--workers", "1", "--worker-cores", "1", "--worker-memory", "1g",
+            "--driver-memory", "1g", "--daemon-memory", "256m",
+            "--master-port", str(ports["master"]), "--master-ui-port", str(ports["master_ui"]),
+            "--worker-ui-port", str(ports["worker_ui"]), "--thrift-port", str(ports["thrift"]),
+            "--thrift-ui-port", str(ports["thrift_ui"]), "--timeout", "150")
+        assert started.returncode == 0, f"start failed:\n{started.stderr}\n{running.logs()}"
+        yield running
+    finally:
+        running.script("stop", timeout=120)
+        kill_leftovers(running.state_dir)
+
+
+def test_start_is_idempotent_and_status_lists_every_component(cluster: Cluster) -> None:
+    again = cluster.script("start")
+    assert again.returncode == 0, again.stderr
+    assert "already running" in again.stderr
+    status = cluster.script("status")
+    assert status.returncode == 0, status.stdout + status.stderr
+    lines = status.stdout.splitlines()
+    assert [line.split()[:2] for line in lines] == [
+        ["master", "running"], ["worker-1", "running"], ["thriftserver", "running"]]
+    assert f"spark://127.0.0.1:{cluster.ports['master']}" in lines[0]
+    assert f"thrift 127.0.0.1:{cluster.ports['thrift']}" in lines[2]
+    for name in ("master", "worker-1", "thriftserver"):
+        assert (cluster.state_dir / "pids" / f"{name}.pid").is_file()
+        assert (cluster.state_dir / "logs" / f"{name}.log").is_file()
+
+
+def test_dbt_debug_connects_through_the_thrift_target(cluster: Cluster, tmp_path: Path) -> None:
+    env = {**os.environ, "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+           "DBT_PROFILES_DIR": str(PROJECT_ROOT), "CLICKSTREAM_SPARK_THRIFT_PORT": str(cluster.ports["thrift"]),
+           "DBT_LOG_PATH": str(tmp_path / "logs"), "DBT_TARGET_PATH": str(tmp_path / "target")}
+    dbt = Path(sys.executable).with_name("dbt")
+    result = subprocess.run([str(dbt), "debug", "--target", "spark_cluster"], cwd=PROJECT_ROOT, env=env,
+                            capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"port: {cluster.ports['thrift']}" in result.stdout
+    assert "Connection test: [OK connection ok]" in result.stdout.replace("\x1b[32m", "").replace("\x1b[0m", "")
+
+
+def test_queries_run_on_the_clusters_worker(cluster: Cluster) -> None:
+    master = cluster.master_json()
+    assert master["status"] == "ALIVE" and master["aliveworkers"] == 1
+    [worker] = master["workers"]
+    assert worker["host"] == "127.0.0.1" and worker["cores"] == 1 and worker["memory"] == 1024
+    [app] = [a for a in master["activeapps"] if a["name"] == spark_cluster.THRIFT_APP_NAME]
+    assert app["state"] == "RUNNING" and app["cores"] == 1  # the Thrift server holds the worker's core
+
+    [application] = cluster.app_api("")
+    assert application["id"] == app["id"]  # the Thrift server's UI is that master application
+
+    def executor_tasks() -> dict[str, int]:
+        return {e["id"]: e["completedTasks"] for e in cluster.app_api(f"/{app['id']}/executors")}
+
+    before = executor_tasks()
+    assert spark_cluster.thrift_query("127.0.0.1", cluster.ports["thrift"], "select 1") == [(1,)]
+    rows = spark_cluster.thrift_query("127.0.0.1", cluster.ports["thrift"],
+                                      "select count(*), sum(id) from range(0, 100000, 1, 2)")
+    assert rows == [(100000, 4999950000)]
+    # Two input partitions: at least two tasks, run by the worker's executor (not by the driver).
+    deadline = time.monotonic() + 30
+    while True:
+        after = executor_tasks()
+        ran = {k: after[k] - before.get(k, 0) for k in after if k != "driver"}
+        if sum(ran.values()) >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert sum(ran.values()) >= 2, (before, after)
+    executors = [e for e in cluster.app_api(f"/{app['id']}/executors") if e["id"] != "driver"]
+    assert executors and all(e["hostPort"].startswith("127.0.0.1:") for e in executors)
+
+
+def test_stop_leaves_no_process_and_handles_stale_pid_files(cluster: Cluster) -> None:
+    assert leftover_processes(cluster.state_dir), "the cluster should be running before stop"
+    stopped = cluster.script("stop", timeout=120)
+    assert stopped.returncode == 0, stopped.stderr
+    deadline = time.monotonic() + 10
+    while leftover_processes(cluster.state_dir) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert leftover_processes(cluster.state_dir) == []
+    assert not list((cluster.state_dir / "pids").glob("*.pid"))
+    for name, port in cluster.ports.items():
+        assert not spark_cluster.port_open("127.0.0.1", port), f"{name} port {port} still open"
+    status = cluster.script("status")
+    assert status.returncode == 1
+    assert [line.split()[:2] for line in status.stdout.splitlines()] == [
+        ["master", "stopped"], ["worker-1", "stopped"], ["thriftserver", "stopped"]]
+
+    # A stale pid file naming a live process that is not this cluster's (pytest itself): stopped,
+    # and `stop` removes the file without signalling that process.
+    pid_file = cluster.state_dir / "pids" / "master.pid"
+    pid_file.write_text(f"{os.getpid()}\n")
+    assert cluster.script("status").stdout.splitlines()[0].split()[:2] == ["master", "stopped"]
+    again = cluster.script("stop")
+    assert again.returncode == 0 and "stale pid file" in again.stderr, again.stderr
+    assert not pid_file.exists()
