@@ -1,4 +1,11 @@
 {% macro read_raw_lines(file_paths, rejects_table) -%}
+    {#- A FROM item with every line of the given raw files as text: columns dt, filename,
+        ordinality (1-based row index in the file) and line_text. Dispatched per engine. -#}
+    {{- return(adapter.dispatch('read_raw_lines', 'clickstream')(file_paths, rejects_table)) -}}
+{%- endmacro %}
+
+
+{% macro default__read_raw_lines(file_paths, rejects_table) -%}
     {#- A read_csv() call that returns every line of the given raw files as text, one VARCHAR
         column `line_text`, with `filename`, the hive partition `dt` and `ordinality` (the row's
         position in the scan; for a single file, its row index in the file). No quoting, no
@@ -23,4 +30,29 @@
         rejects_table = '{{ rejects_table }}',
         rejects_scan = '{{ rejects_table }}_scans'
     ) with ordinality
+{%- endmacro %}
+
+
+{% macro spark__read_raw_lines(file_paths, rejects_table) -%}
+    {#- Spark: the text source in line mode (gzip by extension), one scan per file, the dt
+        partition from the path (basePath = the click_events directory). A split is read in
+        order by one task and monotonically_increasing_id() increases within it, so ordering by
+        the split's start then that id numbers the lines of a file in order (docs/spark.md).
+        Lines that are not valid UTF-8 are returned with their raw bytes (no rejects table):
+        validation tests them with is_valid_utf8(). -#}
+    (
+    {%- for path in file_paths %}
+        select
+            dt,
+            regexp_replace(_metadata.file_path, '^file:', '') as filename,
+            row_number() over (
+                order by _metadata.file_block_start, monotonically_increasing_id()
+            ) as ordinality,
+            value as line_text
+        from text.`{{ path | replace('`', '``') }}` with ('basePath' = '{{ path.rsplit('/dt=', 1)[0] | replace("'", "''") }}')
+        {%- if not loop.last %}
+        union all
+        {%- endif %}
+    {%- endfor %}
+    )
 {%- endmacro %}

@@ -411,7 +411,9 @@ def commands(state_dir: Path, config: ClusterConfig, home: Path) -> dict[str, tu
         "hive.server2.enable.doAs": "false",
         "hive.exec.scratchdir": hive_dir / "scratch",
         "hive.exec.local.scratchdir": hive_dir / "local-scratch",
-        "hive.downloaded.resources.dir": hive_dir / "resources",
+        # One directory per session: Hive deletes a session's resources directory when the session
+        # closes, so a shared one races with sessions that dbt's threads open at the same time.
+        "hive.downloaded.resources.dir": f"{hive_dir / 'resources'}/${{hive.session.id}}_resources",
         "hive.server2.logging.operation.log.location": hive_dir / "operation_logs",
         "hive.querylog.location": hive_dir / "querylog",
     }

@@ -15,6 +15,7 @@ in a temporary state directory on free ports, then:
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
 import os
 import shutil
@@ -184,6 +185,71 @@ def test_queries_run_on_the_clusters_worker(cluster: Cluster) -> None:
     assert sum(ran.values()) >= 2, (before, after)
     executors = [e for e in cluster.app_api(f"/{app['id']}/executors") if e["id"] != "driver"]
     assert executors and all(e["hostPort"].startswith("127.0.0.1:") for e in executors)
+
+
+def write_landing_zone(root: Path) -> dict[tuple[str, str], list[str]]:
+    """A small landing zone with the shapes the reader must handle: LF and CRLF files, a gzip
+    file, blank lines, non-ASCII text, a line that is not JSON, a last line without a newline,
+    two landing days. Returns the expected lines per (dt, file name), in file order."""
+    files = {
+        ("2024-03-01", "click_events+0+0000000000.jsonl"):
+            (["{\"event_id\": \"a1\"}", "", "{\"page\": \"caf\u00e9 \u00fc \U0001f600\"}", "not json at all",
+              "{\"event_id\": \"a5\"}"], "\n", True),
+        ("2024-03-01", "click_events+1+0000000000.jsonl"):
+            (["{\"event_id\": \"b1\"}", "{\"event_id\": \"b2\"}", "   ", "{\"event_id\": \"b4\"}"], "\r\n", True),
+        ("2024-03-01", "click_events+2+0000000000.jsonl.gz"):
+            (["{\"event_id\": \"c1\"}", "", "{\"event_id\": \"c3\"}", "{\"event_id\": \"c4\", \"x\": [1, 2]}"], "\n", True),
+        ("2024-03-02", "click_events+0+0000000005.jsonl"):
+            (["{\"event_id\": \"d1\"}", "{\"event_id\": \"d2\"}"], "\n", False),
+    }
+    for (dt, name), (lines, ending, final_newline) in files.items():
+        path = root / "click_events" / f"dt={dt}" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = (ending.join(lines) + (ending if final_newline else "")).encode("utf-8")
+        path.write_bytes(gzip.compress(data, mtime=0) if name.endswith(".gz") else data)
+    return {key: lines for key, (lines, _, _) in files.items()}
+
+
+def dbt_env(tmp_path: Path, cluster: Cluster) -> dict[str, str]:
+    return {**os.environ, "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DBT_PROFILES_DIR": str(PROJECT_ROOT), "CLICKSTREAM_SPARK_THRIFT_PORT": str(cluster.ports["thrift"]),
+            "CLICKSTREAM_WAREHOUSE": str(tmp_path / "duckdb" / "warehouse.duckdb")}
+
+
+def run_dbt(tmp_path: Path, cluster: Cluster, target: str, *args: str) -> None:
+    dbt = Path(sys.executable).with_name("dbt")
+    work = tmp_path / target
+    work.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        [str(dbt), *args, "--target", target, "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
+        cwd=PROJECT_ROOT, env=dbt_env(tmp_path, cluster), capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, f"dbt {' '.join(args)} --target {target} failed:\n{result.stdout[-6000:]}"
+
+
+def test_raw_lines_read_on_the_cluster_equal_duckdbs(cluster: Cluster, tmp_path: Path) -> None:
+    """The staging layer (stg_click_events__files, stg_click_events__lines: file listing, text
+    lines with gzip, CRLF, blank lines, dt partitions, 1-based line numbers) run by dbt on the
+    Spark cluster gives exactly the rows DuckDB gives, and both match the files as written."""
+    raw_root = tmp_path / "raw"
+    expected = write_landing_zone(raw_root)
+    selection = ["run", "--select", "stg_click_events__files", "stg_click_events__lines",
+                 "--vars", json.dumps({"raw_root": str(raw_root)})]
+    query = ("select cast(dt as {type}), file_name, file_row_index, line_text "
+             "from staging.stg_click_events__lines")
+
+    (tmp_path / "duckdb").mkdir()
+    run_dbt(tmp_path, cluster, "dev", *selection)
+    import duckdb
+    with duckdb.connect(str(tmp_path / "duckdb" / "warehouse.duckdb"), read_only=True) as con:
+        duckdb_rows = sorted(con.execute(query.format(type="varchar")).fetchall())
+
+    run_dbt(tmp_path, cluster, "spark_cluster", *selection)
+    spark_rows = sorted(spark_cluster.thrift_query("127.0.0.1", cluster.ports["thrift"], query.format(type="string")))
+
+    written = sorted((dt, name, number, line) for (dt, name), lines in expected.items()
+                     for number, line in enumerate(lines, start=1))
+    assert duckdb_rows == written
+    assert spark_rows == written
 
 
 def test_stop_leaves_no_process_and_handles_stale_pid_files(cluster: Cluster) -> None:

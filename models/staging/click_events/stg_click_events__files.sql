@@ -1,4 +1,4 @@
--- The landing zone, for the lineage graph (files are listed with glob(), see refresh_batch_files()):
+-- The landing zone, for the lineage graph (files are listed by raw_file_paths_sql(), see refresh_batch_files()):
 -- depends_on: {{ source('raw', 'click_events') }}
 {#- The raw files this run processes (the batch). Which landing days form the batch, and the
     guard against processing days out of order, live in the refresh_batch_files() macro. -#}
@@ -7,9 +7,9 @@
 {%- if files %}
 with batch_files as (
     select
-        landed_files.dt::date as dt,
+        cast(landed_files.dt as date) as dt,
         landed_files.file_path,
-        landed_files.file_name,
+        landed_files.file_name
     from (
         values
         {%- for file in files %}
@@ -20,9 +20,9 @@ with batch_files as (
 {%- else %}
 with batch_files as (
     select
-        null::date as dt,
-        null::varchar as file_path,
-        null::varchar as file_name,
+        cast(null as date) as dt,
+        cast(null as {{ dbt.type_string() }}) as file_path,
+        cast(null as {{ dbt.type_string() }}) as file_name
     where false
 )
 {%- endif %}

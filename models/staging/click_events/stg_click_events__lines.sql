@@ -6,7 +6,8 @@
     the reader cannot return as text (invalid UTF-8, longer than var max_line_bytes) go to the
     temporary rejects table raw_line_rejects of the reading connection; the post-hook of
     int_click_events_validated turns them into quarantine rows and shifts the line numbers of
-    the rows after them. -#}
+    the rows after them. The SQL is engine-neutral (no trailing commas, portable casts); the
+    reading itself is the dispatched read_raw_lines(). -#}
 {%- set file_paths = [] -%}
 {%- set batch_files = load_relation(ref('stg_click_events__files')) if execute else none -%}
 {%- if batch_files is not none -%}
@@ -20,7 +21,7 @@ with raw_lines as (
         dt,
         filename as file_path,
         ordinality as file_row_index,
-        line_text,
+        line_text
     from {{ read_raw_lines([path], 'raw_line_rejects') }}
     {%- if not loop.last %}
     union all
@@ -32,19 +33,20 @@ final as (
     select
         dt,
         file_path,
-        regexp_extract(file_path, '[^/]+$') as file_name,
+        regexp_extract(file_path, '[^/]+$', 0) as file_name,
         file_row_index,
-        line_text,
+        -- an empty line is '' on every engine (DuckDB's reader returns NULL for it)
+        coalesce(line_text, '') as line_text
     from raw_lines
 )
 {%- else %}
 with final as (
     select
-        null::date as dt,
-        null::varchar as file_path,
-        null::varchar as file_name,
-        null::bigint as file_row_index,
-        null::varchar as line_text,
+        cast(null as date) as dt,
+        cast(null as {{ dbt.type_string() }}) as file_path,
+        cast(null as {{ dbt.type_string() }}) as file_name,
+        cast(null as bigint) as file_row_index,
+        cast(null as {{ dbt.type_string() }}) as line_text
     where false
 )
 {%- endif %}
