@@ -4,6 +4,10 @@
     warn_if / error_if decide how many outliers are a warning or an error. -#}
 with
 
+sessions as (
+    select * from {{ model }}
+),
+
 changed_days as (
     select partition_date
     from {{ ref('int_refresh_changed_partitions') }}
@@ -16,7 +20,7 @@ final as (
         sessions.session_date,
         count(*) as session_count,
         {{ max_sessions }} as max_sessions,
-    from {{ model }} as sessions
+    from sessions
     semi join changed_days on sessions.session_date = changed_days.partition_date
     group by sessions.user_id, sessions.session_date
     having count(*) > {{ max_sessions }}

@@ -1,0 +1,51 @@
+{% macro default__get_where_subquery(relation) -%}
+    {#- dbt's `where` test config (the tested relation filtered by it), plus one placeholder:
+        `__refreshed_window__` becomes "the rows a refresh can have rewritten" of the tested model,
+        when the model names its date column in `meta.refreshed_window_column`:
+        that column >= the batch's first landing day - (var late_arrival_days + 1) days (a date
+        constant, read from stg_click_events__files when the test runs). A daily
+        refresh then tests the window it rewrote, not all history (its cost stays flat); a full
+        refresh's batch is every landed day, so it tests every row. Models without that meta are
+        tested whole. The filtered subquery keeps the model's name as its alias, so expression
+        tests can still qualify columns with it. -#}
+    {%- set where = config.get('where', '') -%}
+    {%- if where and '__refreshed_window__' in where -%}
+        {%- set where = where | replace('__refreshed_window__', refreshed_window_predicate(relation)) -%}
+    {%- endif -%}
+    {%- if where -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ where }}) as {{ relation.identifier }}
+        {%- endset -%}
+        {{- return(filtered) -}}
+    {%- else -%}
+        {{- return(relation) -}}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro refreshed_window_predicate(relation) -%}
+    {#- SQL predicate on the tested model's meta.refreshed_window_column (see
+        default__get_where_subquery); `true` when the model has none or the batch table is not
+        built yet. -#}
+    {%- set nodes = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+        | selectattr('alias', 'equalto', relation.identifier) | list if execute else [] -%}
+    {%- set column = nodes[0].config.meta.get('refreshed_window_column') if nodes | length == 1 else none -%}
+    {%- set batch_nodes = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+        | selectattr('name', 'equalto', 'stg_click_events__files') | list if execute else [] -%}
+    {%- if column is none or batch_nodes | length != 1 -%}
+        {{- return('true') -}}
+    {%- endif -%}
+    {%- set batch = batch_nodes[0] -%}
+    {%- set batch_files = adapter.get_relation(database=batch.database, schema=batch.schema, identifier=batch.alias) -%}
+    {%- if batch_files is none -%}
+        {{- return('true') -}}
+    {%- endif -%}
+    {%- set first_day = run_query('select min(dt) from ' ~ batch_files).columns[0].values()[0] -%}
+    {%- if first_day is none -%}
+        {#- nothing refreshed: nothing to test -#}
+        {{- return('false') -}}
+    {%- endif -%}
+    {%- set window_start = first_day - modules.datetime.timedelta(days=var('late_arrival_days') | int + 1) -%}
+    {#- a constant, so that the engine can skip older partitions / row groups -#}
+    {{- return(column ~ " >= date '" ~ window_start.strftime('%Y-%m-%d') ~ "'") -}}
+{%- endmacro %}
