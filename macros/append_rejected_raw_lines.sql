@@ -16,7 +16,7 @@
                 regexp_extract(scans.file_path, '/dt=([0-9]{4}-[0-9]{2}-[0-9]{2})/', 1)::date as dt,
                 regexp_extract(scans.file_path, '[^/]+$') as file_name,
                 errors.line as line_number,
-                string_agg(distinct errors.error_type, ', ' order by errors.error_type) as reject_error,
+                string_agg(distinct errors.error_type, ', ' order by errors.error_type) as reject_error
             from temp.main.{{ rejects_table }} as errors
             inner join temp.main.{{ rejects_table }}_scans as scans
                 on errors.scan_id = scans.scan_id and errors.file_id = scans.file_id
@@ -24,7 +24,7 @@
         )
         select
             *,
-            line_number - row_number() over (partition by dt, file_name order by line_number) + 1 as shifted_from_row,
+            line_number - row_number() over (partition by dt, file_name order by line_number) + 1 as shifted_from_row
         from rejected;
 
         update {{ this }} as validated
@@ -34,7 +34,7 @@
                 returned.dt,
                 returned.file_name,
                 returned.line_number,
-                returned.line_number + count(*) as new_line_number,
+                returned.line_number + count(*) as new_line_number
             from {{ this }} as returned
             inner join temp.main.{{ rejects_table }}_lines as rejected
                 on
@@ -57,7 +57,7 @@
             {{ reject_quarantine_reason('reject_error') }} as quarantine_reason,
             {{ reject_quarantine_detail('reject_error') }} as quarantine_detail,
             true as is_quarantined,
-            false as is_valid,
+            false as is_valid
         from temp.main.{{ rejects_table }}_lines;
 
         drop table temp.main.{{ rejects_table }}_lines

@@ -35,7 +35,7 @@
     select
         user_id,
         min(event_ts) - to_minutes({{ var('session_timeout_minutes') | int }}) as window_start,
-        max(event_ts) + to_minutes({{ var('session_timeout_minutes') | int }}) as window_end,
+        max(event_ts) + to_minutes({{ var('session_timeout_minutes') | int }}) as window_end
     from {{ batch_events }}
     group by user_id
 {%- endmacro %}

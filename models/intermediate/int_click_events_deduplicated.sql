@@ -45,7 +45,7 @@ repeats_ranked as (
         row_number() over landing_order as landing_rank,
         first_value(valid_events.dt) over landing_order as first_dt,
         first_value(valid_events.file_name) over landing_order as first_file_name,
-        first_value(valid_events.line_number) over landing_order as first_line_number,
+        first_value(valid_events.line_number) over landing_order as first_line_number
     from valid_events
     semi join repeated_event_ids
         on valid_events.event_id = repeated_event_ids.event_id
@@ -74,7 +74,7 @@ final as (
         coalesce(history_events.dt, repeats_ranked.first_dt, valid_events.dt) as kept_dt,
         coalesce(history_events.file_name, repeats_ranked.first_file_name, valid_events.file_name) as kept_file_name,
         coalesce(history_events.line_number, repeats_ranked.first_line_number, valid_events.line_number)
-            as kept_line_number,
+            as kept_line_number
     from valid_events
     left join repeats_ranked
         on

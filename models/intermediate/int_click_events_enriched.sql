@@ -27,7 +27,7 @@ user_agent_matches as (
     select
         distinct_user_agents.user_agent,
         user_agent_patterns.dimension,
-        arg_min(user_agent_patterns.value, user_agent_patterns.priority) as matched_value,
+        arg_min(user_agent_patterns.value, user_agent_patterns.priority) as matched_value
     from distinct_user_agents
     inner join user_agent_patterns
         on regexp_matches(distinct_user_agents.user_agent, user_agent_patterns.pattern)
@@ -40,7 +40,7 @@ user_agents_classified as (
         any_value(matched_value) filter (where dimension = 'device_category') as device_category,
         any_value(matched_value) filter (where dimension = 'browser_family') as browser_family,
         any_value(matched_value) filter (where dimension = 'os_family') as os_family,
-        bool_or(dimension = 'bot') as is_bot_user_agent,
+        bool_or(dimension = 'bot') as is_bot_user_agent
     from user_agent_matches
     group by user_agent
 ),
@@ -61,7 +61,7 @@ page_urls_parsed as (
         {{ url_query_parameter('page_url', 'utm_term') }} as utm_term,
         {{ url_query_parameter('page_url', 'utm_content') }} as utm_content,
         {{ url_query_parameter('page_url', 'gclid') }} as gclid,
-        {{ url_query_parameter('page_url', 'fbclid') }} as fbclid,
+        {{ url_query_parameter('page_url', 'fbclid') }} as fbclid
     from distinct_page_urls
 ),
 
@@ -73,7 +73,7 @@ distinct_referrers as (
 referrers_parsed as (
     select
         referrer,
-        {{ url_host('referrer') }} as referrer_host,
+        {{ url_host('referrer') }} as referrer_host
     from distinct_referrers
 ),
 
@@ -86,7 +86,7 @@ referrer_hosts_classified as (
     select
         distinct_referrer_hosts.referrer_host,
         arg_max(referrer_domains.channel, length(referrer_domains.domain)) as referrer_channel,
-        arg_max(referrer_domains.source_name, length(referrer_domains.domain)) as referrer_source,
+        arg_max(referrer_domains.source_name, length(referrer_domains.domain)) as referrer_source
     from distinct_referrer_hosts
     inner join referrer_domains
         on
@@ -100,7 +100,7 @@ referrers_classified as (
         referrers_parsed.referrer,
         referrers_parsed.referrer_host,
         referrer_hosts_classified.referrer_channel,
-        referrer_hosts_classified.referrer_source,
+        referrer_hosts_classified.referrer_source
     from referrers_parsed
     left join referrer_hosts_classified
         on referrers_parsed.referrer_host = referrer_hosts_classified.referrer_host
@@ -120,7 +120,7 @@ urls_parsed as (
         page_urls_parsed.fbclid,
         referrers_classified.referrer_host,
         referrers_classified.referrer_channel,
-        referrers_classified.referrer_source,
+        referrers_classified.referrer_source
     from events
     left join page_urls_parsed
         on events.page_url = page_urls_parsed.page_url
@@ -163,7 +163,7 @@ final as (
         coalesce(user_agents_classified.device_category, 'unknown') as device_category,
         coalesce(user_agents_classified.browser_family, 'Other') as browser_family,
         coalesce(user_agents_classified.os_family, 'Other') as os_family,
-        coalesce(user_agents_classified.is_bot_user_agent, false) as is_bot_user_agent,
+        coalesce(user_agents_classified.is_bot_user_agent, false) as is_bot_user_agent
     from urls_parsed
     left join user_agents_classified
         on urls_parsed.user_agent = user_agents_classified.user_agent

@@ -32,7 +32,7 @@ json_parsed as (
         line_text,
         -- valid JSON is never blank, so the blank test runs only on the other lines
         line_text is null or (not json_valid(line_text) and regexp_full_match(line_text, '\s*')) as is_blank,
-        case when json_valid(line_text) then json_type(line_text) end as json_kind,
+        case when json_valid(line_text) then json_type(line_text) end as json_kind
     from lines
 ),
 
@@ -49,7 +49,7 @@ fields_extracted as (
                 '$.event_id', '$.user_id', '$.event_type', '$.event_ts',
                 '$.page_url', '$.referrer', '$.user_agent', '$.ip', '$.properties'
             ])
-        end as field_texts,
+        end as field_texts
     from json_parsed
 ),
 
@@ -75,7 +75,7 @@ fields_named as (
         field_texts[8] as ip_text,
         field_types[5] as properties_type,
         field_texts[9] as properties_text,
-        {{ iso_timestamp_parts('field_texts[4]') }} as event_ts_parts,
+        {{ iso_timestamp_parts('field_texts[4]') }} as event_ts_parts
     from fields_extracted
 ),
 
@@ -83,7 +83,7 @@ fields_typed as (
     select
         fields_named.*,
         {{ event_ts_from_parts('event_ts_type', 'event_ts_text', 'event_ts_parts') }} as event_ts,
-        event_types.event_type is not null as is_known_event_type,
+        event_types.event_type is not null as is_known_event_type
     from fields_named
     left join event_types
         on
@@ -94,7 +94,7 @@ fields_typed as (
 reasons_assigned as (
     select
         *,
-        case when not is_blank then {{ quarantine_reason() }} end as quarantine_reason,
+        case when not is_blank then {{ quarantine_reason() }} end as quarantine_reason
     from fields_typed
 ),
 
@@ -107,7 +107,7 @@ quarantined_fields_quoted as (
         end as event_type_json,
         case
             when quarantine_reason is not null and json_kind = 'OBJECT' then json_extract(line_text, '$.event_ts')
-        end as event_ts_json,
+        end as event_ts_json
     from reasons_assigned
 ),
 
@@ -115,7 +115,7 @@ validated as (
     select
         *,
         case when quarantine_reason is not null then {{ quarantine_detail() }} end as quarantine_detail,
-        not is_blank and quarantine_reason is null as is_valid,
+        not is_blank and quarantine_reason is null as is_valid
     from quarantined_fields_quoted
 ),
 
@@ -127,7 +127,7 @@ extra_keys_listed as (
                 'event_id', 'user_id', 'event_type', 'event_ts',
                 'page_url', 'referrer', 'user_agent', 'ip', 'properties'
             ))
-        end as extra_keys,
+        end as extra_keys
     from validated
 ),
 
@@ -158,7 +158,7 @@ final as (
         end as properties,
         case
             when len(extra_keys) > 0 then json_merge_patch(line_text, '{{ known_fields_removed_patch }}')
-        end as extra_fields,
+        end as extra_fields
     from extra_keys_listed
 )
 

@@ -27,7 +27,7 @@ history_events as (
     {%- else %}
     select
         *,
-        null::varchar as session_id,
+        null::varchar as session_id
     from batch_events
     where false
     {%- endif %}
@@ -57,7 +57,7 @@ stored_sessions as (
         null::varchar as session_id,
         null::varchar as user_id,
         null::timestamp as session_start,
-        null::timestamp as session_end,
+        null::timestamp as session_end
     where false
     {%- endif %}
 ),
@@ -77,14 +77,14 @@ affected_session_ids as (
 events_to_sessionize as (
     select
         * exclude (session_id),
-        false as is_batch_event,
+        false as is_batch_event
     from history_events
     semi join affected_session_ids
         on history_events.session_id = affected_session_ids.session_id
     union all by name
     select
         *,
-        true as is_batch_event,
+        true as is_batch_event
     from batch_events
 ),
 
@@ -93,7 +93,7 @@ event_keys as (
         event_id,
         user_id,
         event_ts,
-        is_bot_user_agent,
+        is_bot_user_agent
     from events_to_sessionize
 ),
 
@@ -102,7 +102,7 @@ gaps_flagged as (
         *,
         {{ session_gap_exceeded(
             'lag(event_ts) over (partition by user_id order by event_ts, event_id)', 'event_ts'
-        ) }} as is_session_start,
+        ) }} as is_session_start
     from event_keys
 ),
 
@@ -114,14 +114,14 @@ sessions_identified as (
             'last_value(case when is_session_start then event_id end ignore nulls) over (
                 partition by user_id order by event_ts, event_id rows unbounded preceding
             )'
-        ) }} as session_id,
+        ) }} as session_id
     from gaps_flagged
 ),
 
 sessions_bot_flagged as (
     select
         session_id,
-        {{ is_bot_session('bool_or(is_bot_user_agent)', 'count(*)', 'min(event_ts)', 'max(event_ts)') }} as is_bot,
+        {{ is_bot_session('bool_or(is_bot_user_agent)', 'count(*)', 'min(event_ts)', 'max(event_ts)') }} as is_bot
     from sessions_identified
     group by session_id
 ),
@@ -130,7 +130,7 @@ events_assigned as (
     select
         sessions_identified.event_id,
         sessions_identified.session_id,
-        sessions_bot_flagged.is_bot,
+        sessions_bot_flagged.is_bot
     from sessions_identified
     inner join sessions_bot_flagged
         on sessions_identified.session_id = sessions_bot_flagged.session_id
@@ -140,7 +140,7 @@ events_with_sessions as (
     select
         events_to_sessionize.*,
         events_assigned.session_id,
-        events_assigned.is_bot,
+        events_assigned.is_bot
     from events_to_sessionize
     inner join events_assigned
         on events_to_sessionize.event_id = events_assigned.event_id
@@ -180,7 +180,7 @@ final as (
         os_family,
         is_bot_user_agent,
         is_bot,
-        is_batch_event,
+        is_batch_event
     from events_with_sessions
 )
 

@@ -48,26 +48,26 @@ session_date_tables as (
 changed as (
     select
         event_date_tables.table_name,
-        event_dates.event_date as partition_date,
+        event_dates.event_date as partition_date
     from event_dates
     cross join event_date_tables
     union all
     select
         session_date_tables.table_name,
-        session_dates.session_date as partition_date,
+        session_dates.session_date as partition_date
     from session_dates
     cross join session_date_tables
     union all
     select
         'quarantined_events' as table_name,
-        batch_files.dt as partition_date,
+        batch_files.dt as partition_date
     from batch_files
 ),
 
 final as (
     select distinct
         table_name,
-        partition_date,
+        partition_date
     from changed
     where partition_date is not null
 )

@@ -18,7 +18,7 @@ events_valued as (
                     try_cast(properties ->> '$.price' as decimal(18, 2))
                     * coalesce(try_cast(properties ->> '$.quantity' as integer), 1)
                 )
-        end as purchase_revenue,
+        end as purchase_revenue
     from sessionized_events
 ),
 
@@ -61,7 +61,7 @@ final as (
         arg_min(properties ->> '$.country', event_order) as country,
         bool_or(is_bot) as is_bot,
         min(dt) as first_dt,
-        max(dt) as last_dt,
+        max(dt) as last_dt
     from events_valued
     group by session_id, user_id
 )

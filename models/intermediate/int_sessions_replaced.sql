@@ -39,7 +39,7 @@ stored_sessions as (
         session_start,
         session_end,
         session_date,
-        last_dt,
+        last_dt
     from rebuilt_sessions
     where false
 ),
@@ -48,7 +48,7 @@ stored_sessions as (
 final as (
     select distinct
         stored_sessions.session_id,
-        stored_sessions.session_date,
+        stored_sessions.session_date
     from stored_sessions
     left join user_windows
         on

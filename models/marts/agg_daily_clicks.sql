@@ -27,7 +27,7 @@ final as (
         count(*) filter (where events.event_type = 'page_view') as page_view_count,
         count(distinct events.user_id) as user_count,
         count(distinct events.session_id) as session_count,
-        count(distinct events.session_id) filter (where events.event_type = 'click') as sessions_with_click_count,
+        count(distinct events.session_id) filter (where events.event_type = 'click') as sessions_with_click_count
     from events
     semi join changed_dates on events.event_date = changed_dates.partition_date
     where not events.is_bot

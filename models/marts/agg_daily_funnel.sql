@@ -28,7 +28,7 @@ steps_reached as (
         sessions.page_view_count > 0 and sessions.has_add_to_cart as reached_add_to_cart,
         sessions.page_view_count > 0 and sessions.has_add_to_cart and sessions.has_checkout as reached_checkout,
         sessions.page_view_count > 0 and sessions.has_add_to_cart and sessions.has_checkout
-        and sessions.has_purchase as reached_purchase,
+        and sessions.has_purchase as reached_purchase
     from sessions
     semi join changed_dates on sessions.session_date = changed_dates.partition_date
     where not sessions.is_bot
@@ -41,7 +41,7 @@ step_counts as (
         count(*) filter (where reached_page_view) as page_view_sessions,
         count(*) filter (where reached_add_to_cart) as add_to_cart_sessions,
         count(*) filter (where reached_checkout) as checkout_sessions,
-        count(*) filter (where reached_purchase) as purchase_sessions,
+        count(*) filter (where reached_purchase) as purchase_sessions
     from steps_reached
     group by session_date
 ),
@@ -57,7 +57,7 @@ final as (
         add_to_cart_sessions / nullif(page_view_sessions, 0) as add_to_cart_rate,
         checkout_sessions / nullif(add_to_cart_sessions, 0) as checkout_rate,
         purchase_sessions / nullif(checkout_sessions, 0) as purchase_rate,
-        purchase_sessions / nullif(page_view_sessions, 0) as overall_conversion_rate,
+        purchase_sessions / nullif(page_view_sessions, 0) as overall_conversion_rate
     from step_counts
 )
 

@@ -36,7 +36,7 @@ final as (
         -- summed as whole microseconds (exact), so the result never depends on summation order
         sum(round(sessions.duration_seconds * 1000000)::bigint) / count(*) / 1000000.0 as avg_session_duration_seconds,
         count(*) filter (where sessions.has_purchase) as conversion_count,
-        sum(sessions.revenue) as revenue,
+        sum(sessions.revenue) as revenue
     from sessions
     semi join changed_dates on sessions.session_date = changed_dates.partition_date
     where not sessions.is_bot

@@ -37,7 +37,7 @@ final as (
         arg_min(channel, (session_start, session_id)) as first_channel,
         arg_min(device_category, (session_start, session_id)) as first_device_category,
         count(*) filter (where has_purchase) as purchase_session_count,
-        sum(revenue) as revenue,
+        sum(revenue) as revenue
     from user_sessions
     group by user_id
 )

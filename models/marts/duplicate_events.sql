@@ -23,7 +23,7 @@ final as (
         line_number,
         kept_dt,
         kept_file_name,
-        kept_line_number,
+        kept_line_number
     from deduplicated_events
     where is_duplicate
 )

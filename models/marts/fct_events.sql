@@ -48,7 +48,7 @@ final as (
         browser_family,
         os_family,
         is_bot_user_agent,
-        is_bot,
+        is_bot
     from sessionized_events
 )
 

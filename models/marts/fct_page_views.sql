@@ -39,7 +39,7 @@ next_events_found as (
         ) as page_view_number,
         count(*) filter (where event_type = 'page_view') over (
             session_order rows between 1 following and unbounded following
-        ) = 0 as is_exit,
+        ) = 0 as is_exit
     from sessionized_events
     window session_order as (partition by session_id order by event_ts, event_id)
 ),
@@ -59,7 +59,7 @@ final as (
         channel,
         device_category,
         (epoch_us(next_event_ts) - epoch_us(event_ts)) / 1000000.0 as time_on_page_seconds,
-        is_exit,
+        is_exit
     from next_events_found
     where event_type = 'page_view' and not is_bot
 )

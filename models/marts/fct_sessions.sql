@@ -47,7 +47,7 @@ final as (
         revenue,
         is_bot,
         first_dt,
-        last_dt,
+        last_dt
     from rebuilt_sessions
 )
 

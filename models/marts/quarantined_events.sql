@@ -22,7 +22,7 @@ final as (
         line_number,
         quarantine_reason,
         quarantine_detail,
-        raw_line,
+        raw_line
     from validated_lines
     where is_quarantined
 )

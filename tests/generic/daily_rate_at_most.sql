@@ -8,7 +8,7 @@ daily as (
     select
         dt,
         {{ numerator }} as numerator_value,
-        {{ denominator }} as denominator_value,
+        {{ denominator }} as denominator_value
     from {{ model }}
 ),
 
@@ -22,7 +22,7 @@ final as (
         daily.numerator_value,
         daily.denominator_value,
         daily.numerator_value / daily.denominator_value as rate,
-        {{ max_rate }} as max_rate,
+        {{ max_rate }} as max_rate
     from daily
     semi join batch_days on daily.dt = batch_days.dt
     where

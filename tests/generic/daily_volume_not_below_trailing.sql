@@ -9,7 +9,7 @@ daily as (
         dt,
         {{ column_name }} as day_value,
         avg({{ column_name }}) over trailing_window as trailing_average,
-        count(*) over trailing_window as history_days,
+        count(*) over trailing_window as history_days
     from {{ model }}
     window trailing_window as (order by dt rows between {{ trailing_days }} preceding and 1 preceding)
 ),
@@ -24,7 +24,7 @@ final as (
         daily.day_value,
         daily.trailing_average,
         daily.history_days,
-        {{ min_ratio }} as min_ratio,
+        {{ min_ratio }} as min_ratio
     from daily
     semi join batch_days on daily.dt = batch_days.dt
     where

@@ -6,7 +6,7 @@ with
 checked_rows as (
     select
         *,
-        ({{ column_name ~ ' ' if column_name is not none }}{{ expression }}) as expression_result,
+        ({{ column_name ~ ' ' if column_name is not none }}{{ expression }}) as expression_result
     from {{ model }}
 ),
 

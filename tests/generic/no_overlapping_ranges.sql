@@ -14,7 +14,7 @@ ranges as (
             partition by {{ partition_by }}
             order by {{ start_column }}, {{ end_column }}
             rows between unbounded preceding and 1 preceding
-        ) as previous_range_end,
+        ) as previous_range_end
     from {{ model }}
 ),
 

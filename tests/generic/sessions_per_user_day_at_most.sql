@@ -19,7 +19,7 @@ final as (
         sessions.user_id,
         sessions.session_date,
         count(*) as session_count,
-        {{ max_sessions }} as max_sessions,
+        {{ max_sessions }} as max_sessions
     from sessions
     semi join changed_days on sessions.session_date = changed_days.partition_date
     group by sessions.user_id, sessions.session_date
