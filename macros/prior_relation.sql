@@ -9,11 +9,19 @@
     {%- if not execute or flags.FULL_REFRESH or in_unit_test -%}
         {{- return(none) -}}
     {%- endif -%}
+    {{- return(existing_model_relation(model_name)) -}}
+{%- endmacro %}
+
+
+{% macro existing_model_relation(model_name) -%}
+    {#- The relation of the project's model `model_name` as it exists in the warehouse now, or
+        none when it has not been built. Looked up through the graph, without a ref() (which
+        would add a DAG edge). Raises a compiler error for an unknown model name. -#}
     {%- set matches = graph.nodes.values()
         | selectattr('resource_type', 'equalto', 'model')
         | selectattr('name', 'equalto', model_name) | list -%}
     {%- if matches | length != 1 -%}
-        {{- exceptions.raise_compiler_error('prior_relation: no model named ' ~ model_name) -}}
+        {{- exceptions.raise_compiler_error('existing_model_relation: no model named ' ~ model_name) -}}
     {%- endif -%}
     {%- set node = matches[0] -%}
     {{- return(adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias)) -}}

@@ -30,13 +30,10 @@
     {%- set nodes = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
         | selectattr('alias', 'equalto', relation.identifier) | list if execute else [] -%}
     {%- set column = nodes[0].config.meta.get('refreshed_window_column') if nodes | length == 1 else none -%}
-    {%- set batch_nodes = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
-        | selectattr('name', 'equalto', 'stg_click_events__files') | list if execute else [] -%}
-    {%- if column is none or batch_nodes | length != 1 -%}
+    {%- if column is none -%}
         {{- return('true') -}}
     {%- endif -%}
-    {%- set batch = batch_nodes[0] -%}
-    {%- set batch_files = adapter.get_relation(database=batch.database, schema=batch.schema, identifier=batch.alias) -%}
+    {%- set batch_files = existing_model_relation('stg_click_events__files') -%}
     {%- if batch_files is none -%}
         {{- return('true') -}}
     {%- endif -%}

@@ -10,9 +10,13 @@
     lines. Lines the reader rejects (invalid UTF-8, too long) are added by the post-hook, which
     also shifts the line numbers after them. JSON functions run only on lines that are valid
     JSON (json_valid first), which keeps them on DuckDB's fast path. -#}
+{#- The contract's fields, in one order: field_types[i] and field_texts[i] below are field i. -#}
+{%- set contract_fields = ['event_id', 'user_id', 'event_type', 'event_ts',
+    'page_url', 'referrer', 'user_agent', 'ip', 'properties'] %}
+{%- set contract_field_names = "'" ~ contract_fields | join("', '") ~ "'" %}
+{%- set contract_field_paths = "'$." ~ contract_fields | join("', '$.") ~ "'" %}
 {#- A JSON merge patch that removes the contract's fields, leaving the extra ones. -#}
-{%- set known_fields_removed_patch = '{"event_id":null,"user_id":null,"event_type":null,"event_ts":null,'
-    ~ '"page_url":null,"referrer":null,"user_agent":null,"ip":null,"properties":null}' %}
+{%- set known_fields_removed_patch = '{"' ~ contract_fields | join('":null,"') ~ '":null}' %}
 
 with
 
@@ -40,16 +44,8 @@ fields_extracted as (
     {#- Two passes over an object line give every contract field's JSON type and its text. -#}
     select
         *,
-        case
-            when json_kind = 'OBJECT'
-                then json_type(line_text, ['$.event_id', '$.user_id', '$.event_type', '$.event_ts', '$.properties'])
-        end as field_types,
-        case
-            when json_kind = 'OBJECT' then json_extract_string(line_text, [
-                '$.event_id', '$.user_id', '$.event_type', '$.event_ts',
-                '$.page_url', '$.referrer', '$.user_agent', '$.ip', '$.properties'
-            ])
-        end as field_texts
+        case when json_kind = 'OBJECT' then json_type(line_text, [{{ contract_field_paths }}]) end as field_types,
+        case when json_kind = 'OBJECT' then json_extract_string(line_text, [{{ contract_field_paths }}]) end as field_texts
     from json_parsed
 ),
 
@@ -73,7 +69,7 @@ fields_named as (
         field_texts[6] as referrer,
         field_texts[7] as user_agent,
         field_texts[8] as ip_text,
-        field_types[5] as properties_type,
+        field_types[9] as properties_type,
         field_texts[9] as properties_text,
         {{ iso_timestamp_parts('field_texts[4]') }} as event_ts_parts
     from fields_extracted
@@ -123,10 +119,7 @@ extra_keys_listed as (
     select
         *,
         case
-            when is_valid then list_filter(json_keys(line_text), lambda key: key not in (
-                'event_id', 'user_id', 'event_type', 'event_ts',
-                'page_url', 'referrer', 'user_agent', 'ip', 'properties'
-            ))
+            when is_valid then list_filter(json_keys(line_text), lambda key: key not in ({{ contract_field_names }}))
         end as extra_keys
     from validated
 ),
