@@ -1,4 +1,11 @@
 {% macro get_incremental_replace_sql(arg_dict) -%}
+    {#- Custom incremental strategy `replace` (see default__get_incremental_replace_sql); dispatched:
+        Spark's Parquet tables cannot delete rows, so there it rewrites partitions. -#}
+    {{- return(adapter.dispatch('get_incremental_replace_sql', 'clickstream')(arg_dict)) -}}
+{%- endmacro %}
+
+
+{% macro default__get_incremental_replace_sql(arg_dict) -%}
     {#- Custom incremental strategy `replace`: deletes the target rows whose unique_key is in the
         new rows, and also every row matching the predicate returned by the macro named in the
         model's `replace_where_macro` config (called at run time, so its refs resolve; e.g. the
@@ -46,4 +53,10 @@
     {#- replace predicate: the users whose sessions this run recomputed (int_sessions_rebuilt), so
         a user left with no human session is removed rather than kept stale. -#}
     {{- return('user_id in (select user_id from ' ~ ref('int_sessions_rebuilt') ~ ')') -}}
+{%- endmacro %}
+
+
+{% macro spark__get_incremental_replace_sql(arg_dict) -%}
+    {#- Spark (Parquet tables: no DELETE): the `replace` strategy as a partition rewrite. -#}
+    {{- exceptions.raise_compiler_error('replace strategy on Spark: not written yet') -}}
 {%- endmacro %}
