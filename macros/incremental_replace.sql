@@ -57,6 +57,96 @@
 
 
 {% macro spark__get_incremental_replace_sql(arg_dict) -%}
-    {#- Spark (Parquet tables: no DELETE): the `replace` strategy as a partition rewrite. -#}
-    {{- exceptions.raise_compiler_error('replace strategy on Spark: not written yet') -}}
+    {#- Spark: Parquet tables cannot DELETE, so `replace` rewrites whole partitions. The new rows
+        are written once to `<model>__dbt_new`; every partition (the model's partition_by) that
+        holds a replaced row (by unique_key or the replace_where predicate) or a new row is
+        rebuilt in `<model>__dbt_replace` as its kept rows plus the new rows, and then overwrites
+        those partitions (dynamic partition overwrite: other partitions are not touched). A
+        partition left with no row is dropped first. A model without partition_by is rewritten
+        whole. The preparatory statements run here; the returned statement is the overwrite.
+        The two work tables are dropped by the post-hooks (drop_replace_work_table()). Not atomic
+        like DuckDB's delete + insert: a run that fails in the middle is completed by re-running
+        it, as every refresh is. -#}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set unique_key = arg_dict['unique_key'] -%}
+    {%- set predicate_macro = config.get('replace_where_macro') -%}
+    {%- set replace_where = context[predicate_macro](*config.get('replace_where_args', [])) if predicate_macro else none -%}
+    {%- set columns_csv = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {%- set partition_by = config.get('partition_by') -%}
+    {%- set partition_column = (partition_by if partition_by is string else partition_by[0]) if partition_by else none -%}
+    {%- set new_rows = replace_work_relation(target, 'new') -%}
+    {%- set rebuilt = replace_work_relation(target, 'replace') -%}
+    {%- set replaced_condition -%}
+        coalesce(
+            {%- if unique_key %} ({{ unique_key }}) in (select ({{ unique_key }}) from {{ new_rows }}){% else %} false{% endif %}
+            {%- if replace_where %} or ({{ replace_where }}){% endif %},
+            false
+        )
+    {%- endset -%}
+
+    {%- do run_query('drop table if exists ' ~ new_rows) -%}
+    {%- do run_query('drop table if exists ' ~ rebuilt) -%}
+    {%- do run_query('create table ' ~ new_rows ~ ' using parquet as select * from ' ~ arg_dict['temp_relation']) -%}
+
+    {%- if partition_column is none -%}
+        {%- do run_query(
+            'create table ' ~ rebuilt ~ ' using parquet as select ' ~ columns_csv ~ ' from ' ~ target
+            ~ ' where not ' ~ replaced_condition ~ ' union all select ' ~ columns_csv ~ ' from ' ~ new_rows) -%}
+        insert overwrite table {{ target }} select {{ columns_csv }} from {{ rebuilt }}
+    {%- else -%}
+        {%- set touched_partitions -%}
+            select distinct {{ partition_column }} from {{ target }} where {{ replaced_condition }}
+        {%- endset -%}
+        {%- set touched = run_query(touched_partitions).columns[0].values() | list -%}
+        {%- do run_query(
+            'create table ' ~ rebuilt ~ ' using parquet as select ' ~ columns_csv ~ ' from ' ~ target
+            ~ ' where ' ~ partition_column ~ ' in (select ' ~ partition_column ~ ' from ' ~ new_rows
+            ~ ' union all ' ~ touched_partitions ~ ') and not ' ~ replaced_condition
+            ~ ' union all select ' ~ columns_csv ~ ' from ' ~ new_rows) -%}
+        {%- set kept = run_query('select distinct ' ~ partition_column ~ ' from ' ~ rebuilt).columns[0].values() | list -%}
+        {%- for value in touched if value not in kept -%}
+            {%- do run_query('alter table ' ~ target ~ ' drop if exists partition ('
+                ~ partition_column ~ ' = ' ~ partition_value_literal(value) ~ ')') -%}
+        {%- endfor -%}
+        {%- do run_query('set spark.sql.sources.partitionOverwriteMode = DYNAMIC') -%}
+        insert overwrite table {{ target }} partition ({{ partition_column }})
+        select {{ columns_csv }} from {{ rebuilt }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro replace_work_relation(target, suffix) -%}
+    {#- The work table `<target>__dbt_<suffix>` of the Spark `replace` strategy, beside the target. -#}
+    {{- return(target.incorporate(path={'identifier': target.identifier ~ '__dbt_' ~ suffix})) -}}
+{%- endmacro %}
+
+
+{% macro partition_value_literal(value) -%}
+    {#- A SQL literal for a partition value read back with run_query (a date, a number or text). -#}
+    {%- if value is none -%}
+        {{- return('null') -}}
+    {%- elif value is number -%}
+        {{- return(value | string) -}}
+    {%- elif value.strftime is defined -%}
+        {{- return("date '" ~ value.strftime('%Y-%m-%d') ~ "'") -}}
+    {%- else -%}
+        {{- return("'" ~ (value | string | replace("'", "\\'")) ~ "'") -}}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro drop_replace_work_table(suffix) -%}
+    {#- Post-hook of the marts: drops the Spark `replace` strategy's work table
+        `<model>__dbt_<suffix>` (a no-op on DuckDB, whose strategy needs none). -#}
+    {{- return(adapter.dispatch('drop_replace_work_table', 'clickstream')(suffix)) -}}
+{%- endmacro %}
+
+
+{% macro default__drop_replace_work_table(suffix) -%}
+    select 1 as no_work_table
+{%- endmacro %}
+
+
+{% macro spark__drop_replace_work_table(suffix) -%}
+    drop table if exists {{ replace_work_relation(this, suffix) }}
 {%- endmacro %}
