@@ -27,10 +27,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import duckdb
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pipeline_paths import PipelinePaths  # noqa: E402
+from warehouse import TARGETS, Warehouse, WarehouseUnavailable, check_target, open_warehouse  # noqa: E402
 
 LOG = logging.getLogger("clickstream.export")
 PENDING_FILE = "_pending_partitions.json"
@@ -65,51 +64,46 @@ def partition_dir(export_root: Path, table: ExportTable, day: date) -> Path:
     return export_root / table.name / f"{table.date_column}={day.isoformat()}"
 
 
-def changed_partitions(con: duckdb.DuckDBPyConnection) -> list[tuple[str, date]]:
+def changed_partitions(wh: Warehouse) -> list[tuple[str, date]]:
     """(table, date) pairs the last dbt run changed, for the exported tables."""
-    exists = con.execute(
-        "select count(*) from duckdb_tables() "
-        "where schema_name = 'intermediate' and table_name = 'int_refresh_changed_partitions'"
-    ).fetchone()[0]
-    if not exists:
+    if not wh.table_exists("intermediate", "int_refresh_changed_partitions"):
         return []
-    rows = con.execute(
-        "select table_name, partition_date from intermediate.int_refresh_changed_partitions "
+    rows = wh.query(
+        "select table_name, cast(partition_date as string) from intermediate.int_refresh_changed_partitions "
         "order by table_name, partition_date"
-    ).fetchall()
-    return [(name, day) for name, day in rows if name in TABLES_BY_NAME]
+    )
+    return [(name, date.fromisoformat(day)) for name, day in rows if name in TABLES_BY_NAME]
 
 
-def all_partitions(con: duckdb.DuckDBPyConnection) -> list[tuple[str, date]]:
+def all_partitions(wh: Warehouse) -> list[tuple[str, date]]:
     """Every (table, date) partition present in the exported tables."""
     pairs: list[tuple[str, date]] = []
     for table in EXPORT_TABLES:
-        days = con.execute(
-            f"select distinct {table.date_column} from main.{table.name} "
+        days = wh.query(
+            f"select distinct cast({table.date_column} as string) from main.{table.name} "
             f"where {table.date_column} is not null order by 1"
-        ).fetchall()
-        pairs.extend((table.name, day) for (day,) in days)
+        )
+        pairs.extend((table.name, date.fromisoformat(day)) for (day,) in days)
     return pairs
 
 
-def copy_atomically(con: duckdb.DuckDBPyConnection, query: str, staging_file: Path, final_file: Path) -> None:
+def copy_atomically(wh: Warehouse, query: str, staging_file: Path, final_file: Path) -> None:
     """Write a query's rows to Parquet at staging_file, fsync it, then rename it over final_file
     (same filesystem), so a reader sees the old file or the new one, never a partial one."""
     staging_file.parent.mkdir(parents=True, exist_ok=True)
-    target = str(staging_file).replace("'", "''")
-    con.execute(f"copy ({query}) to '{target}' (format parquet, compression zstd)")
+    wh.write_parquet(query, staging_file)
     with open(staging_file, "rb") as handle:
         os.fsync(handle.fileno())
     final_file.parent.mkdir(parents=True, exist_ok=True)
     os.replace(staging_file, final_file)
 
 
-def write_partition(con: duckdb.DuckDBPyConnection, export_root: Path, table: ExportTable, day: date) -> int:
+def write_partition(wh: Warehouse, export_root: Path, table: ExportTable, day: date) -> int:
     """Rewrite one partition atomically; remove it when it has no rows. Returns the row count."""
     final_dir = partition_dir(export_root, table, day)
-    rows = con.execute(
-        f"select count(*) from main.{table.name} where {table.date_column} = ?", [day]
-    ).fetchone()[0]
+    [(rows,)] = wh.query(
+        f"select count(*) from main.{table.name} where {table.date_column} = DATE '{day.isoformat()}'"
+    )
     if rows == 0:
         if final_dir.exists():
             shutil.rmtree(final_dir)
@@ -118,15 +112,15 @@ def write_partition(con: duckdb.DuckDBPyConnection, export_root: Path, table: Ex
         f"select * from main.{table.name} where {table.date_column} = DATE '{day.isoformat()}' "
         f"order by {table.order_by}"
     )
-    copy_atomically(con, query, export_root / ".staging" / table.name / final_dir.name / DATA_FILE,
+    copy_atomically(wh, query, export_root / ".staging" / table.name / final_dir.name / DATA_FILE,
                     final_dir / DATA_FILE)
     return rows
 
 
-def write_whole_tables(con: duckdb.DuckDBPyConnection, export_root: Path) -> int:
+def write_whole_tables(wh: Warehouse, export_root: Path) -> int:
     """Rewrite each unpartitioned table as <export root>/<table>/data_0.parquet; returns files written."""
     for name, order_by in UNPARTITIONED_TABLES.items():
-        copy_atomically(con, f"select * from main.{name} order by {order_by}",
+        copy_atomically(wh, f"select * from main.{name} order by {order_by}",
                         export_root / ".staging" / name / DATA_FILE, export_root / name / DATA_FILE)
     return len(UNPARTITIONED_TABLES)
 
@@ -156,17 +150,18 @@ def remove_orphans(export_root: Path, keep: set[tuple[str, date]]) -> int:
     return removed
 
 
-def export(paths: PipelinePaths, rewrite_all: bool = False) -> dict[str, int]:
-    """Export changed (or all) partitions; returns counts of partitions written and removed."""
+def export(paths: PipelinePaths, rewrite_all: bool = False, target: str = "dev") -> dict[str, int]:
+    """Export changed (or all) partitions of the warehouse of a dbt target (DuckDB file, or the
+    Spark cluster: scripts/warehouse.py); returns counts of partitions written and removed."""
     export_root = paths.export_root
     export_root.mkdir(parents=True, exist_ok=True)
     pending_path = export_root / PENDING_FILE
     started = time.monotonic()
-    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+    with open_warehouse(target, paths.warehouse) as wh:
         if rewrite_all:
-            todo = all_partitions(con)
+            todo = all_partitions(wh)
         else:
-            todo = changed_partitions(con)
+            todo = changed_partitions(wh)
         if pending_path.exists():
             earlier = json.loads(pending_path.read_text())
             LOG.info("finishing %d partitions left by an earlier export", len(earlier))
@@ -174,14 +169,14 @@ def export(paths: PipelinePaths, rewrite_all: bool = False) -> dict[str, int]:
         pending_path.write_text(json.dumps([[name, day.isoformat()] for name, day in todo]))
         written = removed = 0
         for index, (name, day) in enumerate(todo, start=1):
-            rows = write_partition(con, export_root, TABLES_BY_NAME[name], day)
+            rows = write_partition(wh, export_root, TABLES_BY_NAME[name], day)
             written += rows > 0
             removed += rows == 0
             if index % 25 == 0 or index == len(todo):
                 LOG.info("exported %d/%d partitions", index, len(todo))
         if rewrite_all:
             removed += remove_orphans(export_root, set(todo))
-        written += write_whole_tables(con, export_root)
+        written += write_whole_tables(wh, export_root)
     pending_path.unlink()
     shutil.rmtree(export_root / ".staging", ignore_errors=True)
     LOG.info(
@@ -206,6 +201,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--warehouse", help="DuckDB warehouse file (default: $CLICKSTREAM_WAREHOUSE or data/warehouse/clickstream.duckdb)")
     parser.add_argument("--export-root", help="export root (default: $CLICKSTREAM_EXPORT_ROOT or data/exports)")
+    parser.add_argument(
+        "--target", default="dev", choices=TARGETS,
+        help="dbt target whose warehouse is exported: dev (the DuckDB file, default) or spark_cluster "
+             "(the local Spark cluster's Thrift server, scripts/spark_cluster.py; Spark writes the files)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     return parser
 
@@ -214,10 +214,14 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     paths = PipelinePaths.resolve(warehouse=args.warehouse, export_root=args.export_root)
-    if not paths.warehouse.exists():
+    if args.target == "dev" and not paths.warehouse.exists():
         print(f"error: no warehouse at {paths.warehouse}; run scripts/refresh.py first.", file=sys.stderr)
         return 2
-    counts = export(paths, rewrite_all=args.rewrite_all)
+    try:
+        counts = export(paths, rewrite_all=args.rewrite_all, target=check_target(args.target))
+    except WarehouseUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     print(f"exported to {paths.export_root}: {counts['partitions_written']} partitions written, {counts['partitions_removed']} removed")
     return 0
 

@@ -26,13 +26,13 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import export_parquet  # noqa: E402
 from pipeline_paths import PROJECT_ROOT, PipelinePaths, landed_days  # noqa: E402
 from run_audit import RunAudit  # noqa: E402
+from warehouse import TARGETS, WarehouseUnavailable, open_warehouse  # noqa: E402
 
 LOG = logging.getLogger("clickstream.refresh")
 REASONS = (
@@ -70,17 +70,14 @@ class RefreshError(RuntimeError):
     """A refresh step failed; the message says what and what to do."""
 
 
-def processed_days(warehouse: Path) -> list[str]:
+def processed_days(paths: PipelinePaths, target: str) -> list[str]:
     """Landing days already processed (agg_ingest_daily), or [] for a new warehouse."""
-    if not warehouse.exists():
+    if target == "dev" and not paths.warehouse.exists():
         return []
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        exists = con.execute(
-            "select count(*) from duckdb_tables() where schema_name = 'main' and table_name = 'agg_ingest_daily'"
-        ).fetchone()[0]
-        if not exists:
+    with open_warehouse(target, paths.warehouse) as wh:
+        if not wh.table_exists("main", "agg_ingest_daily"):
             return []
-        rows = con.execute("select strftime(dt, '%Y-%m-%d') from main.agg_ingest_daily order by dt").fetchall()
+        rows = wh.query("select cast(dt as string) from main.agg_ingest_daily order by dt")
     return [r[0] for r in rows]
 
 
@@ -90,10 +87,10 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def run_dbt(paths: PipelinePaths, arguments: list[str]) -> subprocess.CompletedProcess:
+def run_dbt(paths: PipelinePaths, arguments: list[str], target: str = "dev") -> subprocess.CompletedProcess:
     """Run one dbt command against this warehouse (its own target and log directories)."""
     command = [
-        dbt_executable(), *arguments, "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT),
+        dbt_executable(), *arguments, "--target", target, "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT),
         "--target-path", str(dbt_target_path(paths)), "--log-path", str(paths.warehouse.parent / "dbt_logs"),
     ]
     env = {**os.environ, **paths.environment(), "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
@@ -102,7 +99,7 @@ def run_dbt(paths: PipelinePaths, arguments: list[str]) -> subprocess.CompletedP
 
 
 def run_dbt_build(paths: PipelinePaths, run_date: str | None, full_refresh: bool, threads: int | None,
-                  extra_vars: dict | None = None) -> None:
+                  extra_vars: dict | None = None, target: str = "dev") -> None:
     """Run `dbt build` for one refresh step; raise RefreshError with the failures if it fails."""
     arguments = ["build"]
     if full_refresh:
@@ -115,7 +112,7 @@ def run_dbt_build(paths: PipelinePaths, run_date: str | None, full_refresh: bool
     if threads:
         arguments += ["--threads", str(threads)]
     target_path = dbt_target_path(paths)
-    result = run_dbt(paths, arguments)
+    result = run_dbt(paths, arguments, target)
     log_path = paths.warehouse.parent / "last_dbt_build.log"
     log_path.write_text(result.stdout + result.stderr)
     if result.returncode != 0:
@@ -167,64 +164,69 @@ def node_messages(target_path: Path, statuses: tuple[str, ...]) -> list[str]:
     return lines
 
 
-def read_summary(paths: PipelinePaths, label: str, per_day: dict[str, dict[str, float]]) -> RunSummary:
+def read_summary(paths: PipelinePaths, label: str, per_day: dict[str, dict[str, float]], target: str) -> RunSummary:
     """The step's counts (summed over its landing days, from day_counts()) and the sessions it wrote."""
     summary = RunSummary(label)
     for counts in per_day.values():
         for name, value in counts.items():
             if value is not None:
                 summary.stats[name] = summary.stats.get(name, 0) + int(value)
-    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-        summary.sessions_written = con.execute("select count(*) from intermediate.int_sessions_rebuilt").fetchone()[0]
+    with open_warehouse(target, paths.warehouse) as wh:
+        [(summary.sessions_written,)] = wh.query("select count(*) from intermediate.int_sessions_rebuilt")
     return summary
 
 
-def day_counts(paths: PipelinePaths, days: list[str], full_refresh: bool) -> dict[str, dict[str, float]]:
+def day_counts(paths: PipelinePaths, days: list[str], full_refresh: bool, target: str) -> dict[str, dict[str, float]]:
     """Per landing day: agg_ingest_daily's counts plus sessions inserted / updated / deleted (a
-    full refresh attributes every session to the landing day of its first event)."""
+    full refresh attributes every session to the landing day of its first event). Portable SQL:
+    the warehouse is DuckDB or Spark (the days are YYYY-MM-DD strings from the landing zone)."""
     counts: dict[str, dict[str, float]] = {}
-    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-        cursor = con.execute(
-            "select strftime(dt, '%Y-%m-%d') as day, * exclude (dt) from main.agg_ingest_daily "
-            f"where strftime(dt, '%Y-%m-%d') in ({', '.join('?' for _ in days)})", days)
-        names = [d[0] for d in cursor.description]
-        for row in cursor.fetchall():
-            counts[row[0]] = dict(zip(names[1:], row[1:]))
+    day_list = ", ".join(f"'{day}'" for day in days)
+    with open_warehouse(target, paths.warehouse) as wh:
+        names, rows = wh.query_with_names(
+            f"select cast(dt as string) as landing_day, * from main.agg_ingest_daily where cast(dt as string) in ({day_list})")
+        for row in rows:
+            counts[row[0]] = {name: value for name, value in zip(names[1:], row[1:]) if name != "dt"}
         if full_refresh:
-            for day, inserted in con.execute(
-                "select strftime(first_dt, '%Y-%m-%d'), count(*) from intermediate.int_sessions_rebuilt group by 1"
-            ).fetchall():
+            for day, inserted in wh.query(
+                "select cast(first_dt as string), count(*) from intermediate.int_sessions_rebuilt group by first_dt"
+            ):
                 counts.setdefault(day, {}).update(sessions_inserted=inserted, sessions_updated=0, sessions_deleted=0)
         elif len(days) == 1:
-            [(inserted, updated, deleted)] = con.execute("""
+            [(inserted, updated)] = wh.query("""
                 select
-                    count(*) filter (where replaced.session_id is null),
-                    count(*) filter (where replaced.session_id is not null),
-                    (select count(*) from intermediate.int_sessions_replaced as r
-                     anti join intermediate.int_sessions_rebuilt as b using (session_id))
+                    count(case when replaced.session_id is null then 1 end),
+                    count(case when replaced.session_id is not null then 1 end)
                 from intermediate.int_sessions_rebuilt as rebuilt
-                left join intermediate.int_sessions_replaced as replaced using (session_id)
-            """).fetchall()
+                left join intermediate.int_sessions_replaced as replaced on rebuilt.session_id = replaced.session_id
+            """)
+            [(deleted,)] = wh.query("""
+                select count(*)
+                from intermediate.int_sessions_replaced as replaced
+                left join intermediate.int_sessions_rebuilt as rebuilt on replaced.session_id = rebuilt.session_id
+                where rebuilt.session_id is null
+            """)
             counts.setdefault(days[0], {}).update(
                 sessions_inserted=inserted, sessions_updated=updated, sessions_deleted=deleted)
     return counts
 
 
 def refresh_step(paths: PipelinePaths, audit: RunAudit, label: str, days: list[str], run_date: str | None,
-                 full_refresh: bool, threads: int | None, skip_export: bool, extra_vars: dict) -> RunSummary:
+                 full_refresh: bool, threads: int | None, skip_export: bool, extra_vars: dict,
+                 target: str = "dev") -> RunSummary:
     """One dbt build plus its export, recorded in the run audit; returns its summary."""
     started = time.monotonic()
     try:
-        run_dbt_build(paths, run_date, full_refresh, threads, extra_vars)
+        run_dbt_build(paths, run_date, full_refresh, threads, extra_vars, target)
     finally:
         audit.record_dbt_invocation(dbt_target_path(paths) / "run_results.json", f"dbt build {label}")
-    per_day = day_counts(paths, days, full_refresh)
-    summary = read_summary(paths, label, per_day)
+    per_day = day_counts(paths, days, full_refresh, target)
+    summary = read_summary(paths, label, per_day, target)
     summary.dbt_seconds = time.monotonic() - started
     summary.warnings = node_messages(dbt_target_path(paths), ("warn",))
     if not skip_export:
         export_started = time.monotonic()
-        counts = export_parquet.export(paths, rewrite_all=full_refresh)
+        counts = export_parquet.export(paths, rewrite_all=full_refresh, target=target)
         summary.export_seconds = time.monotonic() - export_started
         summary.partitions_written = counts["partitions_written"]
         audit.record_step(f"export {label}", "success", summary.export_seconds,
@@ -241,9 +243,9 @@ def refresh_step(paths: PipelinePaths, audit: RunAudit, label: str, days: list[s
     return summary
 
 
-def check_freshness(paths: PipelinePaths) -> dict:
+def check_freshness(paths: PipelinePaths, target: str = "dev") -> dict:
     """Run `dbt source freshness`; returns {source: {status, age_hours}} and prints one line."""
-    result = run_dbt(paths, ["source", "freshness"])
+    result = run_dbt(paths, ["source", "freshness"], target)
     freshness: dict = {}
     try:
         sources = json.loads((dbt_target_path(paths) / "sources.json").read_text())["results"]
@@ -268,7 +270,7 @@ def check_freshness(paths: PipelinePaths) -> dict:
     return freshness
 
 
-def plan(paths: PipelinePaths, date: str | None, full_refresh: bool) -> list[str]:
+def plan(paths: PipelinePaths, date: str | None, full_refresh: bool, target: str = "dev") -> list[str]:
     """The landing days to process, one step each (full refresh: all days in one step)."""
     landed = landed_days(paths.raw_root)
     if not landed:
@@ -282,7 +284,7 @@ def plan(paths: PipelinePaths, date: str | None, full_refresh: bool) -> list[str
         if date not in landed:
             raise RefreshError(f"No landed files for dt={date} under {paths.raw_root}/click_events/.")
         return [date]
-    done = set(processed_days(paths.warehouse))
+    done = set(processed_days(paths, target))
     return [day for day in landed if day not in done]
 
 
@@ -298,7 +300,13 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--date", metavar="YYYY-MM-DD", help="(re)process this one landing day; refused if it is earlier than the last processed day")
     mode.add_argument("--full-refresh", action="store_true", help="rebuild every table from raw and rewrite every export partition")
     parser.add_argument("--raw-root", help="raw landing zone (default: $CLICKSTREAM_RAW_ROOT or data/raw)")
-    parser.add_argument("--warehouse", help="DuckDB warehouse file (default: $CLICKSTREAM_WAREHOUSE or data/warehouse/clickstream.duckdb)")
+    parser.add_argument("--warehouse", help="DuckDB warehouse file (default: $CLICKSTREAM_WAREHOUSE or data/warehouse/clickstream.duckdb); "
+                        "with --target spark_cluster it holds only the run audit (the tables are on the cluster)")
+    parser.add_argument(
+        "--target", default=os.environ.get("CLICKSTREAM_DBT_TARGET", "dev"), choices=TARGETS,
+        help="dbt target (profiles.yml): dev = DuckDB (default, or $CLICKSTREAM_DBT_TARGET); spark_cluster = the "
+             "local Spark cluster's Thrift server (start it with scripts/spark_cluster.py start; docs/spark.md)",
+    )
     parser.add_argument("--export-root", help="Parquet export root (default: $CLICKSTREAM_EXPORT_ROOT or data/exports)")
     parser.add_argument("--threads", type=int, help="dbt threads (default: profiles.yml, 2)")
     parser.add_argument("--skip-export", action="store_true", help="do not write Parquet exports (export later with scripts/export_parquet.py)")
@@ -330,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     status, error_message, freshness = "success", None, None
     try:
         audit.start([])
-        days = plan(paths, args.date, args.full_refresh)
+        days = plan(paths, args.date, args.full_refresh, args.target)
         audit.set_landing_days(days)
         if not days:
             status = "nothing_to_do"
@@ -342,13 +350,13 @@ def main(argv: list[str] | None = None) -> int:
         for label, step_days, run_date in (steps if days else []):
             LOG.info("refreshing %s", label)
             summary = refresh_step(paths, audit, label, step_days, run_date, args.full_refresh,
-                                   args.threads, args.skip_export, extra_vars)
+                                   args.threads, args.skip_export, extra_vars, args.target)
             print(summary.render(), flush=True)
             if summary.warnings:
                 print("quality warnings:\n" + "\n".join(summary.warnings), flush=True)
         if not args.skip_freshness:
-            freshness = check_freshness(paths)
-    except RefreshError as error:
+            freshness = check_freshness(paths, args.target)
+    except (RefreshError, WarehouseUnavailable) as error:
         status, error_message = "failed", str(error)
         print(f"error: {error}", file=sys.stderr)
     except BaseException as error:  # recorded, then re-raised: a crash is still a failed run

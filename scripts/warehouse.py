@@ -1,0 +1,165 @@
+"""Read the warehouse of a dbt target from the scripts (refresh summaries, Parquet exports).
+
+Two engines (issue #7, docs/spark.md):
+- target ``dev`` (the default): the DuckDB file of ``PipelinePaths.warehouse``, opened read-only;
+- target ``spark_cluster``: the Spark Thrift server of the local cluster (scripts/spark_cluster.py),
+  at 127.0.0.1:$CLICKSTREAM_SPARK_THRIFT_PORT (default 10000), as profiles.yml has it.
+
+Both take the same SQL: the callers write portable SQL (``cast(d as string)`` for a date's
+YYYY-MM-DD text, no engine-only syntax) and give values as literals (dates and table names are
+validated by the callers, never user text). ``write_parquet`` writes one query's rows, in the
+query's order, to one Parquet file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+DUCKDB_TARGETS = ("dev",)
+SPARK_TARGETS = ("spark_cluster",)
+TARGETS = DUCKDB_TARGETS + SPARK_TARGETS
+
+
+class WarehouseUnavailable(RuntimeError):
+    """The warehouse cannot be opened; the message says what to do."""
+
+
+class Warehouse(Protocol):
+    """What the scripts need from a warehouse connection."""
+
+    engine: str
+
+    def query(self, sql: str) -> list[tuple]:
+        """All rows of a query."""
+
+    def query_with_names(self, sql: str) -> tuple[list[str], list[tuple]]:
+        """Column names and all rows of a query."""
+
+    def table_exists(self, schema: str, table: str) -> bool:
+        """True when schema.table exists."""
+
+    def write_parquet(self, sql: str, file: Path) -> None:
+        """Write the query's rows (in its order) to one Parquet file (zstd)."""
+
+
+class DuckDBWarehouse:
+    """The DuckDB warehouse file, read-only."""
+
+    engine = "duckdb"
+
+    def __init__(self, path: Path) -> None:
+        import duckdb
+
+        self._con = duckdb.connect(str(path), read_only=True)
+
+    def close(self) -> None:
+        self._con.close()
+
+    def query(self, sql: str) -> list[tuple]:
+        return self._con.execute(sql).fetchall()
+
+    def query_with_names(self, sql: str) -> tuple[list[str], list[tuple]]:
+        cursor = self._con.execute(sql)
+        return [d[0] for d in cursor.description], cursor.fetchall()
+
+    def table_exists(self, schema: str, table: str) -> bool:
+        return self._con.execute(
+            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, table]
+        ).fetchone()[0] > 0
+
+    def write_parquet(self, sql: str, file: Path) -> None:
+        target = str(file).replace("'", "''")
+        self._con.execute(f"copy ({sql}) to '{target}' (format parquet, compression zstd)")
+
+
+class SparkWarehouse:
+    """The Spark Thrift server of the local cluster (PyHive, as dbt-spark's thrift method)."""
+
+    engine = "spark"
+
+    def __init__(self, host: str, port: int) -> None:
+        try:
+            from pyhive import hive
+        except ImportError as error:  # the Spark extra is optional
+            raise WarehouseUnavailable(
+                "The Spark extra is not installed (PyHive is missing): run `make spark-setup`."
+            ) from error
+        try:
+            self._con = hive.connect(
+                host=host, port=port, username="clickstream",
+                configuration={"set:hiveconf:spark.sql.session.timeZone": "UTC",
+                               "set:hiveconf:spark.sql.ansi.enabled": "false"},
+            )
+        except Exception as error:  # thrift raises transport errors of several types
+            raise WarehouseUnavailable(
+                f"Cannot reach the Spark Thrift server at {host}:{port} ({error}). Start the cluster with "
+                "`scripts/spark_cluster.py start`, or set CLICKSTREAM_SPARK_THRIFT_PORT to its port."
+            ) from error
+
+    def close(self) -> None:
+        self._con.close()
+
+    def query(self, sql: str) -> list[tuple]:
+        return self.query_with_names(sql)[1]
+
+    def query_with_names(self, sql: str) -> tuple[list[str], list[tuple]]:
+        cursor = self._con.cursor()
+        try:
+            cursor.execute(sql)
+            names = [d[0].rsplit(".", 1)[-1] for d in cursor.description or []]
+            return names, cursor.fetchall() if cursor.description else []
+        finally:
+            cursor.close()
+
+    def table_exists(self, schema: str, table: str) -> bool:
+        if not any(row[0] == schema for row in self.query("show schemas")):
+            return False
+        return any(row[1] == table for row in self.query(f"show tables in {schema}"))
+
+    def write_parquet(self, sql: str, file: Path) -> None:
+        # The executors write the directory (one task: the COALESCE(1) hint over the sorted rows
+        # keeps the query's order); its one part file becomes `file`.
+        folder = file.parent / (file.name + ".spark")
+        shutil.rmtree(folder, ignore_errors=True)
+        location = str(folder.resolve()).replace("'", "\\'")
+        if not sql.lower().startswith("select "):
+            raise ValueError(f"write_parquet expects a select statement, got: {sql[:40]}")
+        self.query(
+            f"insert overwrite directory 'file://{location}' using parquet options ('compression' 'zstd') "
+            f"select /*+ COALESCE(1) */ {sql[len('select '):]}"
+        )
+        parts = sorted(folder.glob("part-*.parquet"))
+        if len(parts) != 1:
+            raise RuntimeError(f"Spark wrote {len(parts)} Parquet files for one export file into {folder}")
+        os.replace(parts[0], file)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def check_target(target: str) -> str:
+    """The target, or a ValueError that lists the targets the scripts can read."""
+    if target not in TARGETS:
+        raise ValueError(
+            f"target {target!r} is not supported by the scripts: use one of {', '.join(TARGETS)} "
+            "(the `spark` session target runs Spark inside dbt's own process: use dbt directly with it)."
+        )
+    return target
+
+
+@contextlib.contextmanager
+def open_warehouse(target: str, duckdb_path: Path) -> Iterator[Warehouse]:
+    """A warehouse connection for a dbt target (see the module docstring); closed on exit."""
+    check_target(target)
+    if target in SPARK_TARGETS:
+        warehouse: DuckDBWarehouse | SparkWarehouse = SparkWarehouse(
+            "127.0.0.1", int(os.environ.get("CLICKSTREAM_SPARK_THRIFT_PORT", "10000")))
+    else:
+        warehouse = DuckDBWarehouse(duckdb_path)
+    try:
+        yield warehouse
+    finally:
+        warehouse.close()
