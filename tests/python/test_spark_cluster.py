@@ -14,19 +14,14 @@ in a temporary state directory on free ports, then:
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -36,95 +31,13 @@ pytest.importorskip("pyhive", reason="PyHive is not installed: the Spark extra i
 if shutil.which("java") is None:
     pytest.skip("no java on PATH: Spark needs Java 17+", allow_module_level=True)
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = PROJECT_ROOT / "scripts" / "spark_cluster.py"
-sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-
-import spark_cluster  # noqa: E402
-
-PORT_NAMES = ("master", "master_ui", "worker_ui", "thrift", "thrift_ui")
-
-
-@dataclass(frozen=True)
-class Cluster:
-    state_dir: Path
-    ports: dict[str, int]
-    work: Path
-
-    def script(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, str(SCRIPT), *args, "--state-dir", str(self.state_dir)],
-                              capture_output=True, text=True, timeout=timeout, cwd=self.work)
-
-    def master_json(self) -> dict:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.ports['master_ui']}/json/", timeout=10) as rsp:
-            return json.loads(rsp.read())
-
-    def app_api(self, path: str) -> list | dict:
-        url = f"http://127.0.0.1:{self.ports['thrift_ui']}/api/v1/applications{path}"
-        with urllib.request.urlopen(url, timeout=10) as rsp:
-            return json.loads(rsp.read())
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {p.name}\n" + "\n".join(p.read_text(errors="replace").splitlines()[-30:])
-                         for p in sorted((self.state_dir / "logs").glob("*.log")))
-
-
-def free_ports(count: int) -> list[int]:
-    """Distinct free 127.0.0.1 ports (all held open together while probing, so no duplicates)."""
-    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
-def leftover_processes(state_dir: Path) -> list[str]:
-    """Live processes started for state_dir: by the script's environment marker, or by a command
-    line that names the state directory."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-            environ = (entry / "environ").read_bytes().split(b"\0")
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except (OSError, IndexError):
-            continue
-        if state in ("Z", "X"):
-            continue
-        if f"{spark_cluster.STATE_ENV}={state_dir}".encode() in environ or str(state_dir) in cmdline:
-            found.append(f"{entry.name}: {cmdline[:200]}")
-    return found
-
-
-def kill_leftovers(state_dir: Path) -> None:
-    """Last resort after a failed test: SIGKILL what the marker says belongs to state_dir."""
-    for line in leftover_processes(state_dir):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(int(line.split(":")[0]), signal.SIGKILL)
+from spark_testing import PROJECT_ROOT, Cluster, leftover_processes, spark_cluster, start_cluster  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    work = tmp_path_factory.mktemp("spark_cluster")
-    ports = dict(zip(PORT_NAMES, free_ports(len(PORT_NAMES)), strict=True))
-    running = Cluster(state_dir=work / "state", ports=ports, work=work)
-    try:
-        started = running.script(
-            "start", "--workers", "1", "--worker-cores", "1", "--worker-memory", "1g",
-            "--driver-memory", "1g", "--daemon-memory", "256m",
-            "--master-port", str(ports["master"]), "--master-ui-port", str(ports["master_ui"]),
-            "--worker-ui-port", str(ports["worker_ui"]), "--thrift-port", str(ports["thrift"]),
-            "--thrift-ui-port", str(ports["thrift_ui"]), "--timeout", "150")
-        assert started.returncode == 0, f"start failed:\n{started.stderr}\n{running.logs()}"
+    with start_cluster(tmp_path_factory.mktemp("spark_cluster")) as running:
         yield running
-    finally:
-        running.script("stop", timeout=120)
-        kill_leftovers(running.state_dir)
 
 
 def test_start_is_idempotent_and_status_lists_every_component(cluster: Cluster) -> None:

@@ -1,0 +1,176 @@
+"""The same dbt project on a real local Spark cluster gives exactly DuckDB's tables (issue #7).
+
+One landing zone holds the pipeline tests' fixtures — every validation rule of
+test_validation_rules.py (invalid UTF-8, blank lines, CRLF, gzip, an empty file, each quarantine
+reason, duplicates, a 1 MB line), the sessionization cases of test_incremental_sessions.py (gap
+ties, midnight, late events bridging stored sessions) and the enrichment cases of
+test_enrichment.py (channels, devices, bots, IPs) — plus a generated sample with every kind of
+noise, late arrivals and too-late sessions over three landing days. It is refreshed with
+scripts/refresh.py day by day and then as a full refresh, once on DuckDB and once with
+``--target spark_cluster`` on a cluster started by scripts/spark_cluster.py (master, one worker,
+Thrift server). fct_events, fct_sessions and quarantined_events — and the other public tables —
+must be equal row for row, every column compared as text.
+
+Skipped unless the optional Spark extra is installed (``make spark-setup``) and Java is on PATH.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pyspark", reason="pyspark is not installed: the Spark extra is optional (make spark-setup)")
+pytest.importorskip("pyhive", reason="PyHive is not installed: the Spark extra is optional (make spark-setup)")
+if shutil.which("java") is None:
+    pytest.skip("no java on PATH: Spark needs Java 17+", allow_module_level=True)
+
+from conftest import COMPARED_TABLES, PROJECT_ROOT, Pipeline, event  # noqa: E402
+from spark_testing import Cluster, start_cluster  # noqa: E402
+from test_enrichment import land as land_enrichment_days  # noqa: E402
+from test_incremental_sessions import land_two_days as land_session_days  # noqa: E402
+from test_validation_rules import DT, MAIN_LINES  # noqa: E402
+
+from pipeline_paths import PipelinePaths  # noqa: E402
+
+REQUIRED_EQUAL = ("fct_events", "fct_sessions", "quarantined_events")
+
+
+class PrefixedPipeline(Pipeline):
+    """Lands a fixture's files under a name prefix, so several fixtures share one landing zone."""
+
+    prefix: str = ""
+
+    def land(self, dt: str, name: str, lines, **kwargs) -> Path:  # type: ignore[override]
+        return super().land(dt, self.prefix + name, lines, **kwargs)
+
+
+def land_fixtures(raw_root: Path) -> None:
+    """Every pipeline-test fixture plus a noisy generated sample, into one landing zone."""
+    generated = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "scripts" / "generate_events.py"), "--start-date", "2024-01-10",
+         "--days", "3", "--events-per-day", "300", "--seed", "11", "--partitions", "2", "--users", "40",
+         "--late-rate", "0.2", "--too-late-rate", "0.05", "--noise-scale", "10", "--gzip-every-nth-day", "2",
+         "--crlf-every-nth-file", "2", "--raw-root", str(raw_root), "--quiet"],
+        capture_output=True, text=True, timeout=120)
+    assert generated.returncode == 0, generated.stderr
+    paths = PipelinePaths(raw_root, raw_root.parent / "unused.duckdb", raw_root.parent / "unused")
+    rules = PrefixedPipeline(paths)
+    rules.prefix = "rules-"
+    rules.land(DT, "main.jsonl", [line for line, _ in MAIN_LINES])
+    rules.land(DT, "b.jsonl", [event("e40", "u3", "2024-01-10T09:00:00Z"),
+                               event("e1", "u1", "2024-01-10T10:00:00Z", page_url="/from-b")], newline=b"\r\n")
+    rules.land(DT, "c.jsonl.gz", [event("e26", "u1", 1704880800000, page_url="/gz-copy"), b"\xff\xfe",
+                                  event("e41", "u3", "2024-01-10T09:10:00Z")], compress=True)
+    rules.land(DT, "empty.jsonl", [])
+    sessions = PrefixedPipeline(paths)
+    sessions.prefix = "sessions-"
+    land_session_days(sessions)
+    # The enrichment fixture's events happen on 2024-04-01/02: they land with its own days,
+    # which come after the others in landing order.
+    enrichment = PrefixedPipeline(paths)
+    enrichment.prefix = "enrichment-"
+    land_enrichment_days(enrichment)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    with start_cluster(tmp_path_factory.mktemp("spark_equality_cluster"), worker_cores=2, worker_memory="2g") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def raw_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("spark_equality") / "raw"
+    land_fixtures(root)
+    return root
+
+
+def refresh(raw_root: Path, base: Path, *args: str, cluster: Cluster | None = None) -> Pipeline:
+    pipeline = Pipeline(PipelinePaths(raw_root, base / "warehouse" / "audit.duckdb", base / "exports"))
+    env = {"CLICKSTREAM_SPARK_THRIFT_PORT": str(cluster.ports["thrift"])} if cluster else {}
+    target = ["--target", "spark_cluster"] if cluster else []
+    code = pipeline.refresh(*target, *args, env=env)
+    log = base / "warehouse" / "last_dbt_build.log"
+    assert code == 0, log.read_text()[-8000:] if log.exists() else "refresh failed before dbt ran"
+    return pipeline
+
+
+def duckdb_tables(pipeline: Pipeline) -> dict[str, tuple[list[str], list[tuple]]]:
+    """Every public table's columns and rows (each value as text, NULL as None), sorted."""
+    out = {}
+    for table in COMPARED_TABLES:
+        columns = [c for (c,) in pipeline.query(
+            "select column_name from information_schema.columns where table_schema = 'main' and table_name = ? "
+            "order by ordinal_position", [table])]
+        select = ", ".join(f"cast({c} as varchar)" for c in columns)
+        out[table] = (columns, sorted(pipeline.query(f"select {select} from main.{table}"), key=repr))
+    return out
+
+
+def spark_tables(cluster: Cluster, columns_by_table: dict[str, list[str]]) -> dict[str, tuple[list[str], list[tuple]]]:
+    sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
+    from warehouse import SparkWarehouse
+
+    spark = SparkWarehouse("127.0.0.1", cluster.ports["thrift"])
+    try:
+        out = {}
+        for table, columns in columns_by_table.items():
+            select = ", ".join(f"cast({c} as string)" for c in columns)
+            out[table] = (columns, sorted(spark.query(f"select {select} from main.{table}"), key=repr))
+        return out
+    finally:
+        spark.close()
+
+
+def differences(expected: dict, actual: dict) -> dict[str, list]:
+    """Per table, up to 5 rows only in DuckDB (-) or only in Spark (+)."""
+    found = {}
+    for table, (columns, rows) in expected.items():
+        mine, theirs = set(rows), set(actual[table][1])
+        missing, extra = sorted(mine - theirs, key=repr)[:5], sorted(theirs - mine, key=repr)[:5]
+        if missing or extra or len(rows) != len(actual[table][1]):
+            found[table] = [("-", dict(zip(columns, r))) for r in missing] + [("+", dict(zip(columns, r))) for r in extra]
+    return found
+
+
+@pytest.fixture(scope="module")
+def duckdb_result(raw_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    daily = refresh(raw_root, tmp_path_factory.mktemp("duckdb_daily"))
+    return duckdb_tables(daily)
+
+
+@pytest.fixture(scope="module")
+def spark_daily(cluster: Cluster, raw_root: Path, duckdb_result: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    refresh(raw_root, tmp_path_factory.mktemp("spark_daily"), cluster=cluster)
+    return spark_tables(cluster, {t: cols for t, (cols, _) in duckdb_result.items()})
+
+
+def test_the_fixture_zone_exercises_every_outcome(duckdb_result: dict) -> None:
+    columns, rows = duckdb_result["quarantined_events"]
+    reasons = {row[columns.index("quarantine_reason")] for row in rows}
+    assert reasons == {"invalid_encoding", "malformed_json", "invalid_field", "invalid_timestamp",
+                       "unknown_event_type", "future_event", "too_late"}
+    assert len(duckdb_result["duplicate_events"][1]) > 0
+    days = {row[0] for row in duckdb_result["agg_ingest_daily"][1]}
+    assert len(days) >= 4, days
+
+
+def test_spark_day_by_day_equals_duckdb(spark_daily: dict, duckdb_result: dict) -> None:
+    diff = differences(duckdb_result, spark_daily)
+    assert not {t: d for t, d in diff.items() if t in REQUIRED_EQUAL}, json.dumps(diff, indent=1, default=str)[:6000]
+    assert not diff, json.dumps(diff, indent=1, default=str)[:6000]
+
+
+def test_spark_full_refresh_equals_duckdb(cluster: Cluster, raw_root: Path, spark_daily: dict, duckdb_result: dict,
+                                          tmp_path_factory: pytest.TempPathFactory) -> None:
+    refresh(raw_root, tmp_path_factory.mktemp("spark_full"), "--full-refresh", cluster=cluster)
+    full = spark_tables(cluster, {t: cols for t, (cols, _) in duckdb_result.items()})
+    diff = differences(duckdb_result, full)
+    assert not diff, json.dumps(diff, indent=1, default=str)[:6000]
