@@ -1,7 +1,7 @@
 {% macro is_nonblank_string_field(field_type, field_text) -%}
     {#- TRUE when a JSON field (its json_type and its text) is a string with at least one
         non-whitespace character; never NULL. -#}
-    coalesce({{ field_type }} = 'VARCHAR' and not regexp_full_match({{ field_text }}, '\s*'), false)
+    coalesce({{ field_type }} = 'VARCHAR' and not {{ is_blank_text(field_text) }}, false)
 {%- endmacro %}
 
 
@@ -30,8 +30,8 @@
             then 'invalid_field'
         when event_ts is null then 'invalid_timestamp'
         when not is_known_event_type then 'unknown_event_type'
-        when event_ts > dt + interval 1 day + to_minutes({{ var('clock_skew_minutes') | int }}) then 'future_event'
-        when event_ts < dt - to_days({{ var('late_arrival_days') | int }}) then 'too_late'
+        when event_ts > {{ latest_valid_event_ts('dt') }} then 'future_event'
+        when event_ts < {{ earliest_valid_event_ts('dt') }} then 'too_late'
     end
 {%- endmacro %}
 
@@ -48,11 +48,25 @@
         when {{ is_empty_event_ts('event_ts_type', 'event_ts_text') }} then 'event_ts is missing, null or empty'
         when event_ts is null then 'event_ts ' || left(event_ts_json, 100) || ' is not an ISO 8601 time or epoch milliseconds'
         when not is_known_event_type then 'event_type ' || left(event_type_json, 100) || ' is not in the event_types seed'
-        when event_ts > dt + interval 1 day + to_minutes({{ var('clock_skew_minutes') | int }})
-            then 'event_ts ' || strftime(event_ts, '%Y-%m-%dT%H:%M:%S.%fZ') || ' is after landing day ' || strftime(dt, '%Y-%m-%d') || ' plus clock skew'
-        when event_ts < dt - to_days({{ var('late_arrival_days') | int }})
-            then 'event_ts ' || strftime(event_ts, '%Y-%m-%dT%H:%M:%S.%fZ') || ' is more than {{ var("late_arrival_days") }} days before landing day ' || strftime(dt, '%Y-%m-%d')
+        when event_ts > {{ latest_valid_event_ts('dt') }}
+            then 'event_ts ' || {{ timestamp_detail_text('event_ts') }} || ' is after landing day ' || cast(dt as string) || ' plus clock skew'
+        when event_ts < {{ earliest_valid_event_ts('dt') }}
+            then 'event_ts ' || {{ timestamp_detail_text('event_ts') }} || ' is more than {{ var("late_arrival_days") }} days before landing day ' || cast(dt as string)
     end
+{%- endmacro %}
+
+
+{% macro latest_valid_event_ts(dt) -%}
+    {#- The latest event_ts accepted on landing day `dt` (a DATE): the end of the day plus var
+        clock_skew_minutes (later is future_event). -#}
+    cast({{ dt }} as timestamp) + interval 1 day + {{ minutes_interval(var('clock_skew_minutes') | int) }}
+{%- endmacro %}
+
+
+{% macro earliest_valid_event_ts(dt) -%}
+    {#- The earliest event_ts accepted on landing day `dt` (a DATE): its start minus var
+        late_arrival_days (earlier is too_late). -#}
+    cast({{ dt }} as timestamp) - {{ days_interval(var('late_arrival_days') | int) }}
 {%- endmacro %}
 
 

@@ -1,20 +1,27 @@
 {{
     config(
-        pre_hook="{{ drop_rejects_tables('raw_line_rejects') }}",
-        post_hook="{{ append_rejected_raw_lines('raw_line_rejects') }}",
+        pre_hook=[
+            "{{ drop_rejects_tables('raw_line_rejects') }}",
+            "{{ validation_session_settings() }}"
+        ],
+        post_hook=[
+            "{{ append_rejected_raw_lines('raw_line_rejects') }}",
+            "{{ reset_validation_session_settings() }}"
+        ],
     )
 }}
 {#- Every raw line of the batch, read once (through the stg_click_events__lines view), numbered,
     parsed and validated: blank lines flagged, invalid ones given a quarantine reason (rules in
     the quarantine_reason() macro), valid ones typed. Raw text is kept only for quarantined
-    lines. Lines the reader rejects (invalid UTF-8, too long) are added by the post-hook, which
-    also shifts the line numbers after them. JSON functions run only on lines that are valid
-    JSON (json_valid first), which keeps them on DuckDB's fast path. -#}
+    lines. Lines DuckDB's reader rejects (invalid UTF-8, too long) are added by the post-hook,
+    which also shifts the line numbers after them; Spark's reader returns them, and
+    unreadable_line_error() quarantines them here. JSON functions run only on lines that are
+    valid JSON (json_kind() first), which keeps them on DuckDB's fast path. The engine-specific
+    SQL is in macros/validation_engines.sql, parse_event_ts.sql and anonymize_ip(). -#}
 {#- The contract's fields, in one order: field_types[i] and field_texts[i] below are field i. -#}
 {%- set contract_fields = ['event_id', 'user_id', 'event_type', 'event_ts',
     'page_url', 'referrer', 'user_agent', 'ip', 'properties'] %}
 {%- set contract_field_names = "'" ~ contract_fields | join("', '") ~ "'" %}
-{%- set contract_field_paths = "'$." ~ contract_fields | join("', '$.") ~ "'" %}
 {#- A JSON merge patch that removes the contract's fields, leaving the extra ones. -#}
 {%- set known_fields_removed_patch = '{"' ~ contract_fields | join('":null,"') ~ '":null}' %}
 
@@ -28,25 +35,69 @@ event_types as (
     select event_type from {{ ref('event_types') }}
 ),
 
-json_parsed as (
+lines_checked as (
     select
         dt,
         file_name,
         file_row_index as line_number,
         line_text,
-        -- valid JSON is never blank, so the blank test runs only on the other lines
-        line_text is null or (not json_valid(line_text) and regexp_full_match(line_text, '\s*')) as is_blank,
-        case when json_valid(line_text) then json_type(line_text) end as json_kind
+        {{ unreadable_line_error('line_text', 'file_row_index') }} as read_error
     from lines
 ),
 
-fields_extracted as (
+json_parsed as (
+    select
+        *,
+        -- valid JSON is never blank, so the blank test runs only on the other lines
+        {{ is_blank_line('line_text', 'read_error') }} as is_blank,
+        {{ json_document('line_text') }} as line_json
+    from lines_checked
+),
+
+json_kinds as (
+    select
+        *,
+        {{ json_kind('line_text', 'line_json') }} as json_kind_parsed
+    from json_parsed
+),
+
+keys_listed as (
+    select
+        *,
+        case
+            when json_kind_parsed = 'OBJECT' then {{ json_object_keys_list('line_text', 'line_json') }}
+        end as top_level_keys
+    from json_kinds
+),
+
+json_checked as (
+    {#- One rule on both engines: a repeated top-level key makes the line invalid JSON (DuckDB
+        would take the first value, Spark the last). -#}
+    select
+        *,
+        case
+            when not coalesce({{ has_repeated_items('top_level_keys') }}, false) then json_kind_parsed
+        end as json_kind
+    from keys_listed
+),
+
+field_types_extracted as (
     {#- Two passes over an object line give every contract field's JSON type and its text. -#}
     select
         *,
-        case when json_kind = 'OBJECT' then json_type(line_text, [{{ contract_field_paths }}]) end as field_types,
-        case when json_kind = 'OBJECT' then json_extract_string(line_text, [{{ contract_field_paths }}]) end as field_texts
-    from json_parsed
+        case
+            when json_kind = 'OBJECT' then {{ json_field_types('line_text', 'line_json', contract_fields) }}
+        end as field_types
+    from json_checked
+),
+
+fields_extracted as (
+    select
+        *,
+        case
+            when json_kind = 'OBJECT' then {{ json_field_texts('line_text', 'line_json', contract_fields, 'field_types') }}
+        end as field_texts
+    from field_types_extracted
 ),
 
 fields_named as (
@@ -55,23 +106,26 @@ fields_named as (
         file_name,
         line_number,
         line_text,
+        line_json,
+        read_error,
         is_blank,
         json_kind,
-        field_types[1] as event_id_type,
-        field_texts[1] as event_id,
-        field_types[2] as user_id_type,
-        field_texts[2] as user_id,
-        field_types[3] as event_type_type,
-        field_texts[3] as event_type,
-        field_types[4] as event_ts_type,
-        field_texts[4] as event_ts_text,
-        field_texts[5] as page_url,
-        field_texts[6] as referrer,
-        field_texts[7] as user_agent,
-        field_texts[8] as ip_text,
-        field_types[9] as properties_type,
-        field_texts[9] as properties_text,
-        {{ iso_timestamp_parts('field_texts[4]') }} as event_ts_parts
+        top_level_keys,
+        {{ list_item('field_types', 1) }} as event_id_type,
+        {{ list_item('field_texts', 1) }} as event_id,
+        {{ list_item('field_types', 2) }} as user_id_type,
+        {{ list_item('field_texts', 2) }} as user_id,
+        {{ list_item('field_types', 3) }} as event_type_type,
+        {{ list_item('field_texts', 3) }} as event_type,
+        {{ list_item('field_types', 4) }} as event_ts_type,
+        {{ list_item('field_texts', 4) }} as event_ts_text,
+        {{ list_item('field_texts', 5) }} as page_url,
+        {{ list_item('field_texts', 6) }} as referrer,
+        {{ list_item('field_texts', 7) }} as user_agent,
+        {{ list_item('field_texts', 8) }} as ip_text,
+        {{ list_item('field_types', 9) }} as properties_type,
+        {{ list_item('field_texts', 9) }} as properties_text,
+        {{ iso_timestamp_parts(list_item('field_texts', 4)) }} as event_ts_parts
     from fields_extracted
 ),
 
@@ -90,7 +144,10 @@ fields_typed as (
 reasons_assigned as (
     select
         *,
-        case when not is_blank then {{ quarantine_reason() }} end as quarantine_reason
+        case
+            when read_error is not null then {{ reject_quarantine_reason('read_error') }}
+            when not is_blank then {{ quarantine_reason() }}
+        end as quarantine_reason
     from fields_typed
 ),
 
@@ -99,10 +156,12 @@ quarantined_fields_quoted as (
     select
         *,
         case
-            when quarantine_reason is not null and json_kind = 'OBJECT' then json_extract(line_text, '$.event_type')
+            when quarantine_reason is not null and json_kind = 'OBJECT'
+                then {{ json_field_json('line_text', 'line_json', 'event_type', 'event_type_type') }}
         end as event_type_json,
         case
-            when quarantine_reason is not null and json_kind = 'OBJECT' then json_extract(line_text, '$.event_ts')
+            when quarantine_reason is not null and json_kind = 'OBJECT'
+                then {{ json_field_json('line_text', 'line_json', 'event_ts', 'event_ts_type') }}
         end as event_ts_json
     from reasons_assigned
 ),
@@ -110,7 +169,10 @@ quarantined_fields_quoted as (
 validated as (
     select
         *,
-        case when quarantine_reason is not null then {{ quarantine_detail() }} end as quarantine_detail,
+        case
+            when read_error is not null then {{ reject_quarantine_detail('read_error') }}
+            when quarantine_reason is not null then {{ quarantine_detail() }}
+        end as quarantine_detail,
         not is_blank and quarantine_reason is null as is_valid
     from quarantined_fields_quoted
 ),
@@ -119,7 +181,7 @@ extra_keys_listed as (
     select
         *,
         case
-            when is_valid then list_filter(json_keys(line_text), lambda key: key not in ({{ contract_field_names }}))
+            when is_valid then {{ list_items_not_in('top_level_keys', contract_field_names) }}
         end as extra_keys
     from validated
 ),
@@ -134,7 +196,7 @@ final as (
         quarantine_detail,
         quarantine_reason is not null as is_quarantined,
         is_valid,
-        case when quarantine_reason is not null then line_text end as raw_line,
+        case when quarantine_reason is not null and read_error is null then line_text end as raw_line,
         case when is_valid then event_id end as event_id,
         case when is_valid then user_id end as user_id,
         case when is_valid then event_type end as event_type,
@@ -146,12 +208,9 @@ final as (
         case when is_valid then {{ anonymize_ip('ip_text') }} end as ip,
         -- an object or array's text is its JSON; other kinds (rare) are extracted again
         case
-            when is_valid and properties_type in ('OBJECT', 'ARRAY') then properties_text::json
-            when is_valid and properties_type is not null then json_extract(line_text, '$.properties')
+            when is_valid then {{ properties_json('line_text', 'line_json', 'properties_type', 'properties_text') }}
         end as properties,
-        case
-            when len(extra_keys) > 0 then json_merge_patch(line_text, '{{ known_fields_removed_patch }}')
-        end as extra_fields
+        {{ extra_fields_json('line_text', 'line_json', 'extra_keys', known_fields_removed_patch) }} as extra_fields
     from extra_keys_listed
 )
 
