@@ -43,3 +43,22 @@
     {#- Spark's try_cast to int rejects '2.5': go through a decimal and round (HALF_UP). -#}
     try_cast(round(try_cast({{ text }} as decimal(38, 18)), 0) as int)
 {%- endmacro %}
+
+
+{% macro seed_regex_contains(expr, pattern_sql) -%}
+    {#- TRUE when some part of `expr` matches a regular expression written for RE2 (DuckDB's
+        engine) and given as SQL (`pattern_sql`, e.g. a seed column such as
+        user_agent_patterns.pattern); NULL for NULL. -#}
+    {{- return(adapter.dispatch('seed_regex_contains', 'clickstream')(expr, pattern_sql)) -}}
+{%- endmacro %}
+
+{% macro default__seed_regex_contains(expr, pattern_sql) -%}
+    regexp_matches({{ expr }}, {{ pattern_sql }})
+{%- endmacro %}
+
+{% macro spark__seed_regex_contains(expr, pattern_sql) -%}
+    {#- java.util.regex with RE2's defaults: (?d) makes \n the only line terminator (RE2's `.`
+        matches \r, U+0085, U+2028, U+2029; Java's does not), (?u) makes (?i) fold Unicode case
+        as RE2 does (`(?i)s` matches U+017F, `(?i)k` the Kelvin sign). -#}
+    ({{ expr }} rlike concat('(?du)', {{ pattern_sql }}))
+{%- endmacro %}

@@ -30,7 +30,7 @@ user_agent_matches as (
         {{ value_at_min('user_agent_patterns.value', 'user_agent_patterns.priority') }} as matched_value
     from distinct_user_agents
     inner join user_agent_patterns
-        on {{ regex_contains('distinct_user_agents.user_agent', 'user_agent_patterns.pattern') }}
+        on {{ seed_regex_contains('distinct_user_agents.user_agent', 'user_agent_patterns.pattern') }}
     group by distinct_user_agents.user_agent, user_agent_patterns.dimension
 ),
 

@@ -238,7 +238,7 @@ final as (
         user_id,
         event_type,
         event_ts,
-        event_ts::date as event_date,
+        cast(event_ts as date) as event_date,
         session_id,
         page_url,
         referrer,

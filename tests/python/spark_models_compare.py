@@ -124,7 +124,11 @@ def land_edges(raw: Path) -> None:
         "curl/8.4.0",
         "python-requests/2.31",
         "HeadlessChrome/120.0",
-        "ÜBERBOT ſpider \u212aelvin",
+        "\u017fpider",                     # RE2's (?i) folds U+017F to s: a bot on both
+        "\u212aindle",                     # the Kelvin sign folds to k: a tablet on both
+        "Version/17\rSafari/",             # RE2's `.` matches \r
+        "\r",
+        "\u2028",
         "x",
         " ",
     ]
@@ -133,7 +137,7 @@ def land_edges(raw: Path) -> None:
         "https://sub.news.ycombinator.com/", "https://shop.example.com/cart", "android-app://com.slack",
         "https://WWW.Bing.com", "not a url",
     ]
-    quantities = ["2", "2.5", "-2.5", "1e2", " 3 ", "abc", "", "0.5", "2147483648", None, 4, 2.5, True]
+    quantities = ["2", "2.5", "3.5", "1e2", " 3 ", "abc", "", "0.5", "2147483648", None, 4, 2.5, True]
     lines = []
     for i, url in enumerate(urls):
         lines.append(event(f"url{i:02d}", f"uu{i % 3}", f"2024-05-01T10:{i:02d}:00Z", page_url=url,
