@@ -1,7 +1,14 @@
 {% macro url_host(url) -%}
     {#- Lower-case host of an absolute URL (`scheme://host[:port]/...`), without a leading
         `www.`; NULL for a relative URL or NULL. -#}
-    nullif(regexp_replace(lower(regexp_extract({{ url }}, '^[A-Za-z][A-Za-z0-9+.-]*://([^/?#:@]+)', 1)), '^www\.', ''), '')
+    nullif(
+        regexp_replace(
+            lower(regexp_extract({{ url }}, {{ regex_literal('^[A-Za-z][A-Za-z0-9+.-]*://([^/?#:@]+)') }}, 1)),
+            {{ regex_literal('^www\\.') }},
+            ''
+        ),
+        ''
+    )
 {%- endmacro %}
 
 
@@ -9,9 +16,12 @@
     {#- Path of a URL, absolute (`https://host/path?q`) or relative (`/path?q`), without query
         string or fragment; `/` for a URL with a host but no path. -#}
     case
-        when regexp_matches({{ url }}, '^[A-Za-z][A-Za-z0-9+.-]*://')
-            then coalesce(nullif(regexp_extract({{ url }}, '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*([^?#]*)', 1), ''), '/')
-        else nullif(regexp_extract({{ url }}, '^([^?#]*)', 1), '')
+        when {{ regex_contains(url, regex_literal('^[A-Za-z][A-Za-z0-9+.-]*://')) }}
+            then coalesce(
+                nullif(regexp_extract({{ url }}, {{ regex_literal('^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*([^?#]*)') }}, 1), ''),
+                '/'
+            )
+        else nullif(regexp_extract({{ url }}, {{ regex_literal('^([^?#]*)') }}, 1), '')
     end
 {%- endmacro %}
 
@@ -19,15 +29,13 @@
 {% macro url_query_parameter(url, name) -%}
     {#- URL-decoded value of query parameter `name` of a URL (the first occurrence; `+` is a
         space); NULL when absent or empty. A value whose %-escapes do not decode to UTF-8 (e.g.
-        Latin-1 `caf%E9`) is kept as it is rather than failing the run. -#}
+        Latin-1 `caf%E9`) is kept as it is rather than failing the run (url_decode_or_null()). -#}
+    {%- set raw_value = "regexp_extract(" ~ url ~ ", " ~ regex_literal('[?&]' ~ name ~ '=([^&#]*)') ~ ", 1)" -%}
     nullif(
         case
-            when regexp_extract({{ url }}, '[?&]{{ name }}=([^&#]*)', 1) like '%\%%' escape '\'
-                then coalesce(
-                    try(url_decode(replace(regexp_extract({{ url }}, '[?&]{{ name }}=([^&#]*)', 1), '+', ' '))),
-                    regexp_extract({{ url }}, '[?&]{{ name }}=([^&#]*)', 1)
-                )
-            else replace(regexp_extract({{ url }}, '[?&]{{ name }}=([^&#]*)', 1), '+', ' ')
+            when instr({{ raw_value }}, '%') > 0
+                then coalesce({{ url_decode_or_null("replace(" ~ raw_value ~ ", '+', ' ')") }}, {{ raw_value }})
+            else replace({{ raw_value }}, '+', ' ')
         end,
         ''
     )

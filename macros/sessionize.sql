@@ -3,7 +3,7 @@
         session_timeout_minutes (compared in whole microseconds, so engines agree), or when there
         is no previous event. -#}
     ({{ previous_ts }} is null
-        or epoch_us({{ current_ts }}) - epoch_us({{ previous_ts }})
+        or {{ epoch_microseconds(current_ts) }} - {{ epoch_microseconds(previous_ts) }}
             > {{ var('session_timeout_minutes') | int }} * 60 * 1000000)
 {%- endmacro %}
 
@@ -23,7 +23,7 @@
     ({{ has_bot_user_agent }}
         or ({{ event_count }} >= {{ var('bot_min_session_events') | int }}
             and {{ event_count }} > {{ var('bot_max_events_per_minute') | int }}
-                * greatest((epoch_us({{ session_end }}) - epoch_us({{ session_start }})) / 1000000.0, 1) / 60))
+                * greatest({{ seconds_between(session_start, session_end) }}, 1) / 60))
 {%- endmacro %}
 
 
@@ -34,8 +34,8 @@
         (which sessions to recompute) and int_sessions_replaced (which stored sessions to delete). -#}
     select
         user_id,
-        min(event_ts) - to_minutes({{ var('session_timeout_minutes') | int }}) as window_start,
-        max(event_ts) + to_minutes({{ var('session_timeout_minutes') | int }}) as window_end
+        min(event_ts) - {{ minutes_interval(var('session_timeout_minutes') | int) }} as window_start,
+        max(event_ts) + {{ minutes_interval(var('session_timeout_minutes') | int) }} as window_end
     from {{ batch_events }}
     group by user_id
 {%- endmacro %}

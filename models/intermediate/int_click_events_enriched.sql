@@ -27,19 +27,20 @@ user_agent_matches as (
     select
         distinct_user_agents.user_agent,
         user_agent_patterns.dimension,
-        arg_min(user_agent_patterns.value, user_agent_patterns.priority) as matched_value
+        {{ value_at_min('user_agent_patterns.value', 'user_agent_patterns.priority') }} as matched_value
     from distinct_user_agents
     inner join user_agent_patterns
-        on regexp_matches(distinct_user_agents.user_agent, user_agent_patterns.pattern)
+        on {{ seed_regex_contains('distinct_user_agents.user_agent', 'user_agent_patterns.pattern') }}
     group by distinct_user_agents.user_agent, user_agent_patterns.dimension
 ),
 
 user_agents_classified as (
     select
         user_agent,
-        any_value(matched_value) filter (where dimension = 'device_category') as device_category,
-        any_value(matched_value) filter (where dimension = 'browser_family') as browser_family,
-        any_value(matched_value) filter (where dimension = 'os_family') as os_family,
+        {#- one row per user agent and dimension: max() picks that row's value -#}
+        max(matched_value) filter (where dimension = 'device_category') as device_category,
+        max(matched_value) filter (where dimension = 'browser_family') as browser_family,
+        max(matched_value) filter (where dimension = 'os_family') as os_family,
         bool_or(dimension = 'bot') as is_bot_user_agent
     from user_agent_matches
     group by user_agent
@@ -85,8 +86,8 @@ distinct_referrer_hosts as (
 referrer_hosts_classified as (
     select
         distinct_referrer_hosts.referrer_host,
-        arg_max(referrer_domains.channel, length(referrer_domains.domain)) as referrer_channel,
-        arg_max(referrer_domains.source_name, length(referrer_domains.domain)) as referrer_source
+        {{ value_at_max('referrer_domains.channel', 'length(referrer_domains.domain)') }} as referrer_channel,
+        {{ value_at_max('referrer_domains.source_name', 'length(referrer_domains.domain)') }} as referrer_source
     from distinct_referrer_hosts
     inner join referrer_domains
         on

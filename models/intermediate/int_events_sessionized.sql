@@ -21,13 +21,43 @@ batch_events as (
 
 history_events as (
     {%- if prior_events is not none %}
-    select * exclude (session_id, event_date, is_bot), session_id
+    select
+        event_id,
+        user_id,
+        event_type,
+        event_ts,
+        page_url,
+        referrer,
+        user_agent,
+        ip,
+        properties,
+        extra_fields,
+        dt,
+        file_name,
+        line_number,
+        page_host,
+        page_path,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        utm_term,
+        utm_content,
+        gclid,
+        fbclid,
+        referrer_host,
+        channel,
+        traffic_source,
+        device_category,
+        browser_family,
+        os_family,
+        is_bot_user_agent,
+        session_id
     from {{ prior_events }}
     where dt < {{ batch_min_dt() }}
     {%- else %}
     select
         *,
-        null::varchar as session_id
+        cast(null as string) as session_id
     from batch_events
     where false
     {%- endif %}
@@ -54,10 +84,10 @@ stored_sessions as (
     from {{ prior_sessions }}
     {%- else %}
     select
-        null::varchar as session_id,
-        null::varchar as user_id,
-        null::timestamp as session_start,
-        null::timestamp as session_end
+        cast(null as string) as session_id,
+        cast(null as string) as user_id,
+        cast(null as timestamp) as session_start,
+        cast(null as timestamp) as session_end
     where false
     {%- endif %}
 ),
@@ -76,14 +106,70 @@ affected_session_ids as (
 
 events_to_sessionize as (
     select
-        * exclude (session_id),
+        history_events.event_id,
+        history_events.user_id,
+        history_events.event_type,
+        history_events.event_ts,
+        history_events.page_url,
+        history_events.referrer,
+        history_events.user_agent,
+        history_events.ip,
+        history_events.properties,
+        history_events.extra_fields,
+        history_events.dt,
+        history_events.file_name,
+        history_events.line_number,
+        history_events.page_host,
+        history_events.page_path,
+        history_events.utm_source,
+        history_events.utm_medium,
+        history_events.utm_campaign,
+        history_events.utm_term,
+        history_events.utm_content,
+        history_events.gclid,
+        history_events.fbclid,
+        history_events.referrer_host,
+        history_events.channel,
+        history_events.traffic_source,
+        history_events.device_category,
+        history_events.browser_family,
+        history_events.os_family,
+        history_events.is_bot_user_agent,
         false as is_batch_event
     from history_events
     semi join affected_session_ids
         on history_events.session_id = affected_session_ids.session_id
-    union all by name
+    union all
     select
-        *,
+        event_id,
+        user_id,
+        event_type,
+        event_ts,
+        page_url,
+        referrer,
+        user_agent,
+        ip,
+        properties,
+        extra_fields,
+        dt,
+        file_name,
+        line_number,
+        page_host,
+        page_path,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        utm_term,
+        utm_content,
+        gclid,
+        fbclid,
+        referrer_host,
+        channel,
+        traffic_source,
+        device_category,
+        browser_family,
+        os_family,
+        is_bot_user_agent,
         true as is_batch_event
     from batch_events
 ),
@@ -111,7 +197,7 @@ sessions_identified as (
         *,
         {{ session_id(
             'user_id',
-            'last_value(case when is_session_start then event_id end ignore nulls) over (
+            last_non_null('case when is_session_start then event_id end') ~ ' over (
                 partition by user_id order by event_ts, event_id rows unbounded preceding
             )'
         ) }} as session_id
@@ -152,7 +238,7 @@ final as (
         user_id,
         event_type,
         event_ts,
-        event_ts::date as event_date,
+        cast(event_ts as date) as event_date,
         session_id,
         page_url,
         referrer,

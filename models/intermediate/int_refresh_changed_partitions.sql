@@ -38,11 +38,13 @@ session_dates as (
 ),
 
 event_date_tables as (
-    select unnest(['fct_events', 'fct_page_views', 'agg_daily_clicks']) as table_name
+    select event_tables.table_name
+    from (values ('fct_events'), ('fct_page_views'), ('agg_daily_clicks')) as event_tables (table_name)
 ),
 
 session_date_tables as (
-    select unnest(['fct_sessions', 'agg_daily_traffic', 'agg_daily_funnel']) as table_name
+    select session_tables.table_name
+    from (values ('fct_sessions'), ('agg_daily_traffic'), ('agg_daily_funnel')) as session_tables (table_name)
 ),
 
 changed as (

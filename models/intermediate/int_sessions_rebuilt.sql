@@ -10,15 +10,25 @@ sessionized_events as (
 events_valued as (
     select
         *,
-        (event_ts, event_id) as event_order,
+        {{ ordering_key('event_ts', 'event_id') }} as event_order,
         case
             when event_type = 'purchase'
                 then coalesce(
-                    try_cast(properties ->> '$.revenue' as decimal(18, 2)),
-                    try_cast(properties ->> '$.price' as decimal(18, 2))
-                    * coalesce(try_cast(properties ->> '$.quantity' as integer), 1)
+                    try_cast({{ json_field_text('properties', '$.revenue') }} as decimal(18, 2)),
+                    try_cast({{ json_field_text('properties', '$.price') }} as decimal(18, 2))
+                    * coalesce({{ try_cast_integer(json_field_text('properties', '$.quantity')) }}, 1)
                 )
-        end as purchase_revenue
+        end as purchase_revenue,
+        coalesce(utm_source, traffic_source, case when channel = 'direct' then '(direct)' end) as event_traffic_source,
+        coalesce(
+            utm_medium,
+            case
+                when channel = 'organic_search' then 'organic'
+                when channel in ('referral', 'social', 'email', 'internal') then 'referral'
+                when channel = 'direct' then '(none)'
+            end
+        ) as event_traffic_medium,
+        {{ json_field_text('properties', '$.country') }} as event_country
     from sessionized_events
 ),
 
@@ -29,36 +39,24 @@ final as (
         min(event_ts) as session_start,
         max(event_ts) as session_end,
         min(event_ts)::date as session_date,
-        (epoch_us(max(event_ts)) - epoch_us(min(event_ts))) / 1000000.0 as duration_seconds,
+        {{ seconds_between('min(event_ts)', 'max(event_ts)') }} as duration_seconds,
         count(*) as event_count,
         count(*) filter (where event_type = 'page_view') as page_view_count,
         count(*) filter (where event_type = 'click') as click_count,
-        arg_min(page_url, event_order) filter (where event_type = 'page_view') as landing_page,
-        arg_max(page_url, event_order) filter (where event_type = 'page_view') as exit_page,
+        {{ value_at_min('page_url', 'event_order') }} filter (where event_type = 'page_view') as landing_page,
+        {{ value_at_max('page_url', 'event_order') }} filter (where event_type = 'page_view') as exit_page,
         bool_or(event_type = 'add_to_cart') as has_add_to_cart,
         bool_or(event_type = 'checkout') as has_checkout,
         bool_or(event_type = 'purchase') as has_purchase,
         coalesce(sum(purchase_revenue), 0) as revenue,
-        arg_min(channel, event_order) as channel,
-        arg_min(
-            coalesce(utm_source, traffic_source, case when channel = 'direct' then '(direct)' end), event_order
-        ) as traffic_source,
-        arg_min(
-            coalesce(
-                utm_medium,
-                case
-                    when channel = 'organic_search' then 'organic'
-                    when channel in ('referral', 'social', 'email', 'internal') then 'referral'
-                    when channel = 'direct' then '(none)'
-                end
-            ),
-            event_order
-        ) as traffic_medium,
-        arg_min(utm_campaign, event_order) as traffic_campaign,
-        arg_min(device_category, event_order) as device_category,
-        arg_min(browser_family, event_order) as browser_family,
-        arg_min(os_family, event_order) as os_family,
-        arg_min(properties ->> '$.country', event_order) as country,
+        {{ value_at_min('channel', 'event_order') }} as channel,
+        {{ value_at_min('event_traffic_source', 'event_order') }} as traffic_source,
+        {{ value_at_min('event_traffic_medium', 'event_order') }} as traffic_medium,
+        {{ value_at_min('utm_campaign', 'event_order') }} as traffic_campaign,
+        {{ value_at_min('device_category', 'event_order') }} as device_category,
+        {{ value_at_min('browser_family', 'event_order') }} as browser_family,
+        {{ value_at_min('os_family', 'event_order') }} as os_family,
+        {{ value_at_min('event_country', 'event_order') }} as country,
         bool_or(is_bot) as is_bot,
         min(dt) as first_dt,
         max(dt) as last_dt

@@ -28,7 +28,7 @@ stored_sessions as (
         session_start,
         session_end,
         session_date,
-        last_dt,
+        last_dt
     from {{ prior_sessions }}
 ),
 {%- else %}

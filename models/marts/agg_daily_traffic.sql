@@ -23,7 +23,7 @@ changed_dates as (
 
 final as (
     select
-        md5(strftime(sessions.session_date, '%Y-%m-%d') || '|' || sessions.channel || '|' || sessions.device_category)
+        md5(cast(sessions.session_date as string) || '|' || sessions.channel || '|' || sessions.device_category)
             as traffic_key,
         sessions.session_date,
         sessions.channel,
@@ -31,10 +31,11 @@ final as (
         count(distinct sessions.user_id) as user_count,
         count(*) as session_count,
         sum(sessions.page_view_count) as page_view_count,
-        avg(sessions.is_bounce::int) as bounce_rate,
-        avg(sessions.is_engaged::int) as engagement_rate,
+        avg(cast(sessions.is_bounce as int)) as bounce_rate,
+        avg(cast(sessions.is_engaged as int)) as engagement_rate,
         -- summed as whole microseconds (exact), so the result never depends on summation order
-        sum(round(sessions.duration_seconds * 1000000)::bigint) / count(*) / 1000000.0 as avg_session_duration_seconds,
+        sum(cast(round(sessions.duration_seconds * 1000000) as bigint)) / count(*) / cast(1000000 as double)
+            as avg_session_duration_seconds,
         count(*) filter (where sessions.has_purchase) as conversion_count,
         sum(sessions.revenue) as revenue
     from sessions

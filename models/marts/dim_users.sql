@@ -34,8 +34,8 @@ final as (
         min(session_date) as first_seen_date,
         count(*) as session_count,
         sum(event_count) as event_count,
-        arg_min(channel, (session_start, session_id)) as first_channel,
-        arg_min(device_category, (session_start, session_id)) as first_device_category,
+        {{ value_at_min('channel', ordering_key('session_start', 'session_id')) }} as first_channel,
+        {{ value_at_min('device_category', ordering_key('session_start', 'session_id')) }} as first_device_category,
         count(*) filter (where has_purchase) as purchase_session_count,
         sum(revenue) as revenue
     from user_sessions

@@ -16,7 +16,7 @@ deduplicated_events as (
 
 final as (
     select
-        md5(strftime(dt, '%Y-%m-%d') || '/' || file_name || ':' || line_number::varchar) as duplicate_id,
+        md5(cast(dt as string) || '/' || file_name || ':' || cast(line_number as string)) as duplicate_id,
         event_id,
         dt,
         file_name,

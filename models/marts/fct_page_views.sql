@@ -34,11 +34,11 @@ next_events_found as (
         channel,
         device_category,
         lead(event_ts) over session_order as next_event_ts,
-        count(*) filter (where event_type = 'page_view') over (
-            session_order rows unbounded preceding
+        count(case when event_type = 'page_view' then 1 end) over (
+            partition by session_id order by event_ts, event_id rows unbounded preceding
         ) as page_view_number,
-        count(*) filter (where event_type = 'page_view') over (
-            session_order rows between 1 following and unbounded following
+        count(case when event_type = 'page_view' then 1 end) over (
+            partition by session_id order by event_ts, event_id rows between 1 following and unbounded following
         ) = 0 as is_exit
     from sessionized_events
     window session_order as (partition by session_id order by event_ts, event_id)
@@ -58,7 +58,7 @@ final as (
         referrer,
         channel,
         device_category,
-        (epoch_us(next_event_ts) - epoch_us(event_ts)) / 1000000.0 as time_on_page_seconds,
+        {{ seconds_between('event_ts', 'next_event_ts') }} as time_on_page_seconds,
         is_exit
     from next_events_found
     where event_type = 'page_view' and not is_bot

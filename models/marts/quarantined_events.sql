@@ -16,7 +16,7 @@ validated_lines as (
 
 final as (
     select
-        md5(strftime(dt, '%Y-%m-%d') || '/' || file_name || ':' || line_number::varchar) as quarantine_id,
+        md5(cast(dt as string) || '/' || file_name || ':' || cast(line_number as string)) as quarantine_id,
         dt,
         file_name,
         line_number,
