@@ -3,7 +3,7 @@
         `www.`; NULL for a relative URL or NULL. -#}
     nullif(
         regexp_replace(
-            lower(regexp_extract({{ url }}, {{ regex_literal('^[A-Za-z][A-Za-z0-9+.-]*://([^/?#:@]+)') }}, 1)),
+            {{ lower_text("regexp_extract(" ~ url ~ ", " ~ regex_literal('^[A-Za-z][A-Za-z0-9+.-]*://([^/?#:@]+)') ~ ", 1)") }},
             {{ regex_literal('^www\\.') }},
             ''
         ),
@@ -129,10 +129,10 @@
         (referrer on the site's own host), organic_search (a search-engine referrer), referral
         (any other referrer), direct (no referrer). Referrer kinds come from the
         referrer_domains seed. -#}
-    {%- set medium = "lower(" ~ utm_medium ~ ")" -%}
+    {%- set medium = lower_text(utm_medium) -%}
     {%- set is_paid = medium ~ " in ('cpc', 'ppc', 'paid', 'paid_search', 'paidsearch', 'paid_social', 'paidsocial')" -%}
-    {%- set is_social_source = "(coalesce(" ~ referrer_channel ~ ", '') = 'social' or lower(" ~ utm_source
-        ~ ") in ('facebook', 'fb', 'instagram', 'ig', 'twitter', 'x', 'linkedin', 'tiktok', 'pinterest', 'reddit', 'youtube', 'snapchat'))" -%}
+    {%- set is_social_source = "(coalesce(" ~ referrer_channel ~ ", '') = 'social' or " ~ lower_text(utm_source)
+        ~ " in ('facebook', 'fb', 'instagram', 'ig', 'twitter', 'x', 'linkedin', 'tiktok', 'pinterest', 'reddit', 'youtube', 'snapchat'))" -%}
     case
         when {{ is_paid }} and ({{ medium }} in ('paid_social', 'paidsocial') or {{ is_social_source }}) then 'paid_social'
         when {{ is_paid }} or {{ gclid }} is not null then 'paid_search'

@@ -62,3 +62,20 @@
         as RE2 does (`(?i)s` matches U+017F, `(?i)k` the Kelvin sign). -#}
     ({{ expr }} rlike concat('(?du)', {{ pattern_sql }}))
 {%- endmacro %}
+
+
+{% macro lower_text(text) -%}
+    {#- `text` in lower case, DuckDB's per-character mapping (utf8proc): U+0130 (capital I with
+        dot) becomes a plain `i`, and a capital sigma always `σ`. -#}
+    {{- return(adapter.dispatch('lower_text', 'clickstream')(text)) -}}
+{%- endmacro %}
+
+{% macro default__lower_text(text) -%}
+    lower({{ text }})
+{%- endmacro %}
+
+{% macro spark__lower_text(text) -%}
+    {#- Java's toLowerCase has two context rules DuckDB lacks: U+0130 -> `i` + U+0307, and a
+        final sigma -> `ς`; both characters are mapped first, as DuckDB does. -#}
+    lower(replace(replace({{ text }}, 'İ', 'i'), 'Σ', 'σ'))
+{%- endmacro %}

@@ -17,8 +17,9 @@ sessionized_events as (
 ),
 
 next_events_found as (
-    {#- One window (one sort, over the columns needed only) for all three: the next event of the
-        session and the session's page views up to and after each event. -#}
+    {#- One window order (one sort, over the columns needed only) for all three: the next event of
+        the session and the session's page views up to and after each event (written out: Spark
+        cannot extend a named window with a frame). -#}
     select
         event_id,
         session_id,
