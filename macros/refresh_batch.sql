@@ -50,7 +50,7 @@
         {{- return([]) -}}
     {%- endif -%}
     {%- set sql -%}
-        select strftime(dt, '%Y-%m-%d') from {{ relation }} order by dt
+        select cast(dt as string) from {{ relation }} order by dt
     {%- endset -%}
     {{- return(run_query(sql).columns[0].values() | list) -}}
 {%- endmacro %}

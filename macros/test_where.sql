@@ -37,11 +37,13 @@
     {%- if batch_files is none -%}
         {{- return('true') -}}
     {%- endif -%}
-    {%- set first_day = run_query('select min(dt) from ' ~ batch_files).columns[0].values()[0] -%}
-    {%- if first_day is none -%}
+    {#- as text: Spark's Thrift client returns dates as strings -#}
+    {%- set first_day_text = run_query('select cast(min(dt) as string) from ' ~ batch_files).columns[0].values()[0] -%}
+    {%- if first_day_text is none -%}
         {#- nothing refreshed: nothing to test -#}
         {{- return('false') -}}
     {%- endif -%}
+    {%- set first_day = modules.datetime.datetime.strptime(first_day_text, '%Y-%m-%d').date() -%}
     {%- set window_start = first_day - modules.datetime.timedelta(days=var('late_arrival_days') | int + 1) -%}
     {#- a constant, so that the engine can skip older partitions / row groups -#}
     {{- return(column ~ " >= date '" ~ window_start.strftime('%Y-%m-%d') ~ "'") -}}

@@ -99,9 +99,12 @@ def run_dbt(paths: PipelinePaths, arguments: list[str], target: str = "dev") -> 
 
 
 def run_dbt_build(paths: PipelinePaths, run_date: str | None, full_refresh: bool, threads: int | None,
-                  extra_vars: dict | None = None, target: str = "dev") -> None:
-    """Run `dbt build` for one refresh step; raise RefreshError with the failures if it fails."""
+                  extra_vars: dict | None = None, target: str = "dev", skip_tests: bool = False) -> None:
+    """Run `dbt build` for one refresh step (without data and unit tests when skip_tests); raise
+    RefreshError with the failures if it fails."""
     arguments = ["build"]
+    if skip_tests:
+        arguments += ["--exclude-resource-type", "test", "unit_test"]
     if full_refresh:
         arguments.append("--full-refresh")
     dbt_vars = dict(extra_vars or {})
@@ -213,11 +216,11 @@ def day_counts(paths: PipelinePaths, days: list[str], full_refresh: bool, target
 
 def refresh_step(paths: PipelinePaths, audit: RunAudit, label: str, days: list[str], run_date: str | None,
                  full_refresh: bool, threads: int | None, skip_export: bool, extra_vars: dict,
-                 target: str = "dev") -> RunSummary:
+                 target: str = "dev", skip_tests: bool = False) -> RunSummary:
     """One dbt build plus its export, recorded in the run audit; returns its summary."""
     started = time.monotonic()
     try:
-        run_dbt_build(paths, run_date, full_refresh, threads, extra_vars, target)
+        run_dbt_build(paths, run_date, full_refresh, threads, extra_vars, target, skip_tests)
     finally:
         audit.record_dbt_invocation(dbt_target_path(paths) / "run_results.json", f"dbt build {label}")
     per_day = day_counts(paths, days, full_refresh, target)
@@ -309,6 +312,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--export-root", help="Parquet export root (default: $CLICKSTREAM_EXPORT_ROOT or data/exports)")
     parser.add_argument("--threads", type=int, help="dbt threads (default: profiles.yml, 2)")
+    parser.add_argument(
+        "--skip-tests", action="store_true",
+        help="build the models without running their data and unit tests (faster, e.g. on a slow engine; "
+             "quality is then not checked: run `dbt test` afterwards)",
+    )
     parser.add_argument("--skip-export", action="store_true", help="do not write Parquet exports (export later with scripts/export_parquet.py)")
     parser.add_argument("--skip-freshness", action="store_true", help="do not run `dbt source freshness` at the end")
     parser.add_argument(
@@ -350,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         for label, step_days, run_date in (steps if days else []):
             LOG.info("refreshing %s", label)
             summary = refresh_step(paths, audit, label, step_days, run_date, args.full_refresh,
-                                   args.threads, args.skip_export, extra_vars, args.target)
+                                   args.threads, args.skip_export, extra_vars, args.target, args.skip_tests)
             print(summary.render(), flush=True)
             if summary.warnings:
                 print("quality warnings:\n" + "\n".join(summary.warnings), flush=True)
