@@ -14,7 +14,7 @@ DAYS ?= 4
 EVENTS_PER_DAY ?= 100000
 SEED ?= 42
 
-.PHONY: setup browser run test lint docs bench clean spark-setup
+.PHONY: setup browser run test test-main test-spark lint docs bench clean spark-setup
 
 setup: $(STAMP)
 
@@ -40,9 +40,18 @@ run: setup
 	$(BIN)/python scripts/run_sample.py --start-date $(START_DATE) --days $(DAYS) \
 		--events-per-day $(EVENTS_PER_DAY) --seed $(SEED)
 
+# The Spark tests (a local cluster, docs/spark.md) run beside the others, output kept per suite.
+SPARK_TESTS := tests/python/test_spark_cluster.py tests/python/test_spark_equality.py
 test: setup spark-setup browser
-	$(BIN)/python -m pytest -q tests/python
-	$(MAKE) lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-main test-spark
+	$(MAKE) --no-print-directory lint
+
+test-main:
+	$(BIN)/python -m pytest -q tests/python $(addprefix --ignore=,$(SPARK_TESTS))
+
+test-spark:
+	@mkdir -p test-artifacts
+	$(BIN)/python -m pytest -q -p no:cacheprovider --basetemp=$(CURDIR)/test-artifacts/spark-pytest $(SPARK_TESTS)
 
 # Linting renders the models against an empty landing zone, so the result never depends on what
 # happens to be under data/raw.

@@ -40,6 +40,9 @@ from test_validation_rules import DT, MAIN_LINES  # noqa: E402
 from pipeline_paths import PipelinePaths  # noqa: E402
 
 REQUIRED_EQUAL = ("fct_events", "fct_sessions", "quarantined_events")
+# The one known difference in these tables: Spark's file sources skip empty files, so its
+# agg_ingest_daily.file_count does not count the fixture's empty file (docs/spark.md).
+NOT_COMPARED = {("agg_ingest_daily", "file_count")}
 
 
 class PrefixedPipeline(Pipeline):
@@ -105,7 +108,7 @@ def duckdb_tables(pipeline: Pipeline) -> dict[str, tuple[list[str], list[tuple]]
     for table in COMPARED_TABLES:
         columns = [c for (c,) in pipeline.query(
             "select column_name from information_schema.columns where table_schema = 'main' and table_name = ? "
-            "order by ordinal_position", [table])]
+            "order by ordinal_position", [table]) if (table, c) not in NOT_COMPARED]
         select = ", ".join(f"cast({c} as varchar)" for c in columns)
         out[table] = (columns, sorted(pipeline.query(f"select {select} from main.{table}"), key=repr))
     return out
