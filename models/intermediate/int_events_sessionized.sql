@@ -12,6 +12,15 @@
     rows: sorting every column of the events would cost several times more. -#}
 {%- set prior_events = prior_relation('fct_events') %}
 {%- set prior_sessions = prior_relation('fct_sessions') %}
+{#- The columns of int_click_events_enriched, in its order (history rows from fct_events and the
+    batch's rows are stacked on them). -#}
+{%- set enriched_columns = [
+    'event_id', 'user_id', 'event_type', 'event_ts', 'page_url', 'referrer', 'user_agent',
+    'ip', 'properties', 'extra_fields', 'dt', 'file_name', 'line_number', 'page_host',
+    'page_path', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content',
+    'gclid', 'fbclid', 'referrer_host', 'channel', 'traffic_source', 'device_category',
+    'browser_family', 'os_family', 'is_bot_user_agent'
+] %}
 
 with
 
@@ -22,35 +31,7 @@ batch_events as (
 history_events as (
     {%- if prior_events is not none %}
     select
-        event_id,
-        user_id,
-        event_type,
-        event_ts,
-        page_url,
-        referrer,
-        user_agent,
-        ip,
-        properties,
-        extra_fields,
-        dt,
-        file_name,
-        line_number,
-        page_host,
-        page_path,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        utm_term,
-        utm_content,
-        gclid,
-        fbclid,
-        referrer_host,
-        channel,
-        traffic_source,
-        device_category,
-        browser_family,
-        os_family,
-        is_bot_user_agent,
+        {{ enriched_columns | join(',\n        ') }},
         session_id
     from {{ prior_events }}
     where dt < {{ batch_min_dt() }}
@@ -106,70 +87,14 @@ affected_session_ids as (
 
 events_to_sessionize as (
     select
-        history_events.event_id,
-        history_events.user_id,
-        history_events.event_type,
-        history_events.event_ts,
-        history_events.page_url,
-        history_events.referrer,
-        history_events.user_agent,
-        history_events.ip,
-        history_events.properties,
-        history_events.extra_fields,
-        history_events.dt,
-        history_events.file_name,
-        history_events.line_number,
-        history_events.page_host,
-        history_events.page_path,
-        history_events.utm_source,
-        history_events.utm_medium,
-        history_events.utm_campaign,
-        history_events.utm_term,
-        history_events.utm_content,
-        history_events.gclid,
-        history_events.fbclid,
-        history_events.referrer_host,
-        history_events.channel,
-        history_events.traffic_source,
-        history_events.device_category,
-        history_events.browser_family,
-        history_events.os_family,
-        history_events.is_bot_user_agent,
+        history_events.{{ enriched_columns | join(',\n        history_events.') }},
         false as is_batch_event
     from history_events
     semi join affected_session_ids
         on history_events.session_id = affected_session_ids.session_id
     union all
     select
-        event_id,
-        user_id,
-        event_type,
-        event_ts,
-        page_url,
-        referrer,
-        user_agent,
-        ip,
-        properties,
-        extra_fields,
-        dt,
-        file_name,
-        line_number,
-        page_host,
-        page_path,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        utm_term,
-        utm_content,
-        gclid,
-        fbclid,
-        referrer_host,
-        channel,
-        traffic_source,
-        device_category,
-        browser_family,
-        os_family,
-        is_bot_user_agent,
+        {{ enriched_columns | join(',\n        ') }},
         true as is_batch_event
     from batch_events
 ),
