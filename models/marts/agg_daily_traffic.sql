@@ -30,7 +30,8 @@ final as (
         sessions.device_category,
         count(distinct sessions.user_id) as user_count,
         count(*) as session_count,
-        sum(sessions.page_view_count) as page_view_count,
+        -- bigint on both engines (a DuckDB sum of integers is a HUGEINT, exported as DOUBLE)
+        cast(sum(sessions.page_view_count) as bigint) as page_view_count,
         avg(cast(sessions.is_bounce as int)) as bounce_rate,
         avg(cast(sessions.is_engaged as int)) as engagement_rate,
         -- summed as whole microseconds (exact), so the result never depends on summation order

@@ -33,7 +33,8 @@ final as (
         max(session_end) as last_seen_at,
         min(session_date) as first_seen_date,
         count(*) as session_count,
-        sum(event_count) as event_count,
+        -- bigint on both engines (a DuckDB sum of integers is a HUGEINT, exported as DOUBLE)
+        cast(sum(event_count) as bigint) as event_count,
         {{ value_at_min('channel', ordering_key('session_start', 'session_id')) }} as first_channel,
         {{ value_at_min('device_category', ordering_key('session_start', 'session_id')) }} as first_device_category,
         count(*) filter (where has_purchase) as purchase_session_count,

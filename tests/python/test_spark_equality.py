@@ -141,15 +141,39 @@ def differences(expected: dict, actual: dict) -> dict[str, list]:
 
 
 @pytest.fixture(scope="module")
-def duckdb_result(raw_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    daily = refresh(raw_root, tmp_path_factory.mktemp("duckdb_daily"))
-    return duckdb_tables(daily)
+def duckdb_daily(raw_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    return refresh(raw_root, tmp_path_factory.mktemp("duckdb_daily"))
 
 
 @pytest.fixture(scope="module")
-def spark_daily(cluster: Cluster, raw_root: Path, duckdb_result: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    refresh(raw_root, tmp_path_factory.mktemp("spark_daily"), "--skip-tests", cluster=cluster)
+def duckdb_result(duckdb_daily: Pipeline) -> dict:
+    return duckdb_tables(duckdb_daily)
+
+
+@pytest.fixture(scope="module")
+def spark_daily_pipeline(cluster: Cluster, raw_root: Path, duckdb_result: dict,
+                         tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    return refresh(raw_root, tmp_path_factory.mktemp("spark_daily"), "--skip-tests", cluster=cluster)
+
+
+@pytest.fixture(scope="module")
+def spark_daily(cluster: Cluster, spark_daily_pipeline: Pipeline, duckdb_result: dict) -> dict:
     return spark_tables(cluster, {t: cols for t, (cols, _) in duckdb_result.items()})
+
+
+def exported(export_root: Path) -> dict[str, tuple[list[str], list[tuple]]]:
+    """Per exported table: its files (relative paths) and its rows (columns by name, as text)."""
+    import duckdb
+
+    out = {}
+    with duckdb.connect() as con:
+        for table_dir in sorted(p for p in export_root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            files = sorted(str(f.relative_to(table_dir)) for f in table_dir.rglob("*") if f.is_file())
+            scan = f"read_parquet('{table_dir}/**/*.parquet', hive_partitioning = false)"
+            columns = sorted(con.sql(f"select * from {scan} limit 0").columns)
+            select = ", ".join(f'cast("{c}" as varchar)' for c in columns)
+            out[table_dir.name] = (files, sorted(con.sql(f"select {select} from {scan}").fetchall(), key=repr))
+    return out
 
 
 def test_the_fixture_zone_exercises_every_outcome(duckdb_result: dict) -> None:
@@ -174,3 +198,14 @@ def test_spark_full_refresh_equals_duckdb(cluster: Cluster, raw_root: Path, spar
     full = spark_tables(cluster, {t: cols for t, (cols, _) in duckdb_result.items()})
     diff = differences(duckdb_result, full)
     assert not diff, json.dumps(diff, indent=1, default=str)[:6000]
+
+
+def test_spark_writes_the_same_parquet_exports(spark_daily_pipeline: Pipeline, duckdb_daily: Pipeline) -> None:
+    """export_parquet.py on Spark (Spark writes each file) gives the same files, partition by
+    partition, with the same rows as on DuckDB (columns compared by name: Spark's tables keep
+    their partition column last)."""
+    mine, theirs = exported(duckdb_daily.paths.export_root), exported(spark_daily_pipeline.paths.export_root)
+    assert sorted(mine) == sorted(theirs)
+    for table, (files, rows) in mine.items():
+        assert theirs[table][0] == files, table
+        assert theirs[table][1] == rows, (table, sorted(set(rows) ^ set(theirs[table][1]), key=repr)[:5])
