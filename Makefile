@@ -40,10 +40,11 @@ run: setup
 	$(BIN)/python scripts/run_sample.py --start-date $(START_DATE) --days $(DAYS) \
 		--events-per-day $(EVENTS_PER_DAY) --seed $(SEED)
 
-# The Spark tests (a local cluster, docs/spark.md) run beside the others, output kept per suite.
+# Every test, one suite after the other (run side by side on 2 cores, the Spark JVMs slowed the
+# rest down more than they saved). test-main / test-spark run one part.
 SPARK_TESTS := tests/python/test_spark_cluster.py tests/python/test_spark_equality.py
 test: setup spark-setup browser
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-main test-spark
+	$(BIN)/python -m pytest -q tests/python
 	$(MAKE) --no-print-directory lint
 
 test-main:
