@@ -18,6 +18,7 @@ metastore all live under the state directory (default ``data/spark/cluster``)::
     work/worker-N/          executor stdout/stderr        local/   shuffle and spill files
     warehouse/              spark.sql.warehouse.dir       metastore_db/, derby.log   Derby metastore
     hive/                   Hive scratch, resources and operation logs of the Thrift server
+    classpath/              the Hive compatibility class below (Thrift server's driver class path)
 
 ``start`` is idempotent (already running: it says so and exits 0; stale pid files are removed),
 ``stop`` signals a recorded pid's process group only after checking that the pid still runs the
@@ -434,10 +435,46 @@ def commands(state_dir: Path, config: ClusterConfig, home: Path) -> dict[str, tu
             "spark.hadoop.javax.jdo.option.ConnectionURL":
                 f"jdbc:derby:;databaseName={state_dir / 'metastore_db'};create=true",
             "spark.driver.extraJavaOptions": f"-Dderby.system.home={state_dir}",
+            "spark.driver.extraClassPath": state_dir / "classpath",  # see MISSING_HIVE_INTERFACE
             "spark.local.dir": state_dir / "local",
             "spark.ui.showConsoleProgress": "false",
         })
     return result
+
+
+#: The pyspark wheel ships Hive 2.3's hive-exec without hive-llap-common, whose nested interface
+#: ``LlapSigner$Signable`` one Hive UDTF (get_splits) refers to. Hive's FunctionRegistry cannot load
+#: without it, and the Thrift server loads FunctionRegistry the first time a closing session needs a
+#: fresh Hive object (SessionState.close): that thread dies with NoClassDefFoundError and the client
+#: sees "TSocket read 0 bytes" on an otherwise successful dbt node, at a random point of a long build.
+MISSING_HIVE_INTERFACE = "org/apache/hadoop/hive/llap/security/LlapSigner$Signable"
+
+
+def interface_class_file(internal_name: str) -> bytes:
+    """The bytes of a Java class file declaring an empty public interface (no methods), e.g.
+    ``a/b/C$D``: enough for the JVM to load and link classes that merely mention it."""
+    def utf8(text: str) -> bytes:
+        raw = text.encode()
+        return b"\x01" + len(raw).to_bytes(2, "big") + raw
+
+    def class_ref(utf8_index: int) -> bytes:
+        return b"\x07" + utf8_index.to_bytes(2, "big")
+
+    # constant pool: #1 name, #2 class #1, #3 java/lang/Object, #4 class #3
+    pool = utf8(internal_name) + class_ref(1) + utf8("java/lang/Object") + class_ref(3)
+    header = (0xCAFEBABE).to_bytes(4, "big") + (0).to_bytes(2, "big") + (52).to_bytes(2, "big")  # Java 8 format
+    public_abstract_interface = 0x0001 | 0x0200 | 0x0400
+    body = b"".join(n.to_bytes(2, "big") for n in (public_abstract_interface, 2, 4, 0, 0, 0, 0))
+    return header + (5).to_bytes(2, "big") + pool + body
+
+
+def write_hive_compat_classpath(state_dir: Path) -> Path:
+    """Write the missing Hive interface under state_dir/classpath; return that directory."""
+    root = state_dir / "classpath"
+    target = root / f"{MISSING_HIVE_INTERFACE}.class"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(interface_class_file(MISSING_HIVE_INTERFACE))
+    return root
 
 
 def _launch(component: Component, command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -536,6 +573,7 @@ def start_cluster(state_dir: Path, requested: ClusterConfig, timeout: float) -> 
     for sub in ("conf", "logs", "pids", "work", "local", "warehouse", "hive"):
         (state_dir / sub).mkdir(parents=True, exist_ok=True)
     write_recorded_config(state_dir, config)
+    write_hive_compat_classpath(state_dir)
     env = environment(state_dir, config, home)
     cmds = commands(state_dir, config, home)
     started: list[Component] = []

@@ -46,8 +46,14 @@ class Cluster:
             return json.loads(rsp.read())
 
     def logs(self) -> str:
-        return "\n".join(f"--- {p.name}\n" + "\n".join(p.read_text(errors="replace").splitlines()[-30:])
-                         for p in sorted((self.state_dir / "logs").glob("*.log")))
+        """Per component log: its Java errors (the first 20 lines naming an Error or an uncaught
+        exception), then its last 30 lines."""
+        parts = []
+        for path in sorted((self.state_dir / "logs").glob("*.log")):
+            lines = path.read_text(errors="replace").splitlines()
+            errors = [line for line in lines if "Exception in thread" in line or "Error:" in line][:20]
+            parts.append(f"--- {path.name}\n" + "\n".join([*errors, "...", *lines[-30:]]))
+        return "\n".join(parts)
 
 
 def free_ports(count: int) -> list[int]:

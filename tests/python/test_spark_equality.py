@@ -98,7 +98,9 @@ def refresh(raw_root: Path, base: Path, *args: str, cluster: Cluster | None = No
     quiet = ["--vars", "{volume_drop_warn_ratio: 0, volume_drop_error_ratio: 0}"]
     code = pipeline.refresh(*target, *quiet, *args, env=env)
     log = base / "warehouse" / "last_dbt_build.log"
-    assert code == 0, log.read_text()[-8000:] if log.exists() else "refresh failed before dbt ran"
+    if code != 0:
+        dbt_log = log.read_text()[-8000:] if log.exists() else "refresh failed before dbt ran"
+        pytest.fail(f"{dbt_log}\n\ncluster logs:\n{cluster.logs()}" if cluster else dbt_log)
     return pipeline
 
 
