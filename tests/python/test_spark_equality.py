@@ -4,7 +4,7 @@ One landing zone holds the pipeline tests' fixtures — every validation rule of
 test_validation_rules.py (invalid UTF-8, blank lines, CRLF, gzip, an empty file, each quarantine
 reason, duplicates, a 1 MB line) and the sessionization cases of test_incremental_sessions.py (gap
 ties, midnight, late events bridging stored sessions) — plus a generated sample over the same
-three landing days with every kind of noise, late arrivals, too-late sessions, bots, channels,
+two landing days with every kind of noise, late arrivals, too-late sessions, bots, channels,
 devices, IPv4/IPv6 and purchases (the enrichment cases). It is refreshed with scripts/refresh.py
 day by day and then as a full refresh, on DuckDB and with ``--target spark_cluster`` on a cluster
 started by scripts/spark_cluster.py (master, one worker, Thrift server). fct_events, fct_sessions
@@ -58,7 +58,7 @@ def land_fixtures(raw_root: Path) -> None:
     """Every pipeline-test fixture plus a noisy generated sample, into one landing zone."""
     generated = subprocess.run(
         [sys.executable, str(PROJECT_ROOT / "scripts" / "generate_events.py"), "--start-date", "2024-01-10",
-         "--days", "3", "--events-per-day", "300", "--seed", "11", "--partitions", "2", "--users", "40",
+         "--days", "2", "--events-per-day", "400", "--seed", "11", "--partitions", "2", "--users", "40",
          "--late-rate", "0.2", "--too-late-rate", "0.05", "--noise-scale", "10", "--gzip-every-nth-day", "2",
          "--crlf-every-nth-file", "2", "--raw-root", str(raw_root), "--quiet"],
         capture_output=True, text=True, timeout=120)
@@ -185,7 +185,7 @@ def test_the_fixture_zone_exercises_every_outcome(duckdb_result: dict) -> None:
                        "unknown_event_type", "future_event", "too_late"}
     assert len(duckdb_result["duplicate_events"][1]) > 0
     days = {row[0] for row in duckdb_result["agg_ingest_daily"][1]}
-    assert len(days) == 3, days
+    assert len(days) == 2, days
 
 
 def test_spark_day_by_day_equals_duckdb(spark_daily: dict, duckdb_result: dict) -> None:
