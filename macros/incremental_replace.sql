@@ -98,10 +98,17 @@
             select distinct {{ partition_column }} from {{ target }} where {{ replaced_condition }}
         {%- endset -%}
         {%- set touched = run_query(touched_partitions).columns[0].values() | list -%}
+        {%- set touched_literals = [] -%}
+        {%- for value in touched -%}
+            {%- do touched_literals.append(partition_value_literal(value)) -%}
+        {%- endfor -%}
+        {%- set in_rebuilt_partitions -%}
+            ({{ partition_column }} in (select {{ partition_column }} from {{ new_rows }})
+            {%- if touched_literals %} or {{ partition_column }} in ({{ touched_literals | join(', ') }}){% endif %})
+        {%- endset -%}
         {%- do run_query(
             'create table ' ~ rebuilt ~ ' using parquet as select ' ~ columns_csv ~ ' from ' ~ target
-            ~ ' where ' ~ partition_column ~ ' in (select ' ~ partition_column ~ ' from ' ~ new_rows
-            ~ ' union all ' ~ touched_partitions ~ ') and not ' ~ replaced_condition
+            ~ ' where ' ~ in_rebuilt_partitions ~ ' and not ' ~ replaced_condition
             ~ ' union all select ' ~ columns_csv ~ ' from ' ~ new_rows) -%}
         {%- set kept = run_query('select distinct ' ~ partition_column ~ ' from ' ~ rebuilt).columns[0].values() | list -%}
         {%- for value in touched if value not in kept -%}

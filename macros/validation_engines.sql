@@ -7,16 +7,8 @@
 
 {% macro is_blank_text(text) -%}
     {#- TRUE when `text` is empty or only ASCII whitespace (space, tab, LF, CR, form feed: RE2's
-        `\s`; Java's `\s` would also take a vertical tab). -#}
-    {{- return(adapter.dispatch('is_blank_text', 'clickstream')(text)) -}}
-{%- endmacro %}
-
-{% macro default__is_blank_text(text) -%}
-    regexp_full_match({{ text }}, '\s*')
-{%- endmacro %}
-
-{% macro spark__is_blank_text(text) -%}
-    ({{ text }} rlike '^[ \\t\\n\\r\\f]*\\z')
+        `\s`; Java's `\s` would also take a vertical tab, so the class is spelled out). -#}
+    {{- regex_full_match(text, '[ \\t\\n\\r\\f]*') -}}
 {%- endmacro %}
 
 
