@@ -36,6 +36,7 @@ import gzip
 import hashlib
 import json
 import logging
+import os
 import re
 import shutil
 import sys
@@ -360,5 +361,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def exit_without_finalizing(code: int) -> None:
+    """End the process with `code` once every output is flushed, skipping the interpreter's
+    finalisation: pyarrow's dataset writer (``to_parquet(partition_cols=...)``) can abort the
+    process at shutdown ("terminate called without an active exception", exit -6) after all its
+    files are written and closed (apache/arrow#36389, open; seen here once in a test run)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_without_finalizing(main())
