@@ -48,7 +48,7 @@ SPARK_TESTS := tests/python/test_spark_cluster.py tests/python/test_spark_equali
 TEST_WORKERS ?= 2
 test: setup spark-setup browser
 	$(MAKE) --no-print-directory test-main
-	$(BIN)/python -m pytest -q $(SPARK_TESTS)
+	$(MAKE) --no-print-directory test-spark
 	$(MAKE) --no-print-directory lint
 
 test-main: setup

@@ -435,7 +435,7 @@ def commands(state_dir: Path, config: ClusterConfig, home: Path) -> dict[str, tu
             "spark.hadoop.javax.jdo.option.ConnectionURL":
                 f"jdbc:derby:;databaseName={state_dir / 'metastore_db'};create=true",
             "spark.driver.extraJavaOptions": f"-Dderby.system.home={state_dir}",
-            "spark.driver.extraClassPath": state_dir / "classpath",  # see MISSING_HIVE_INTERFACE
+            "spark.driver.extraClassPath": hive_compat_classpath(state_dir),  # see MISSING_HIVE_INTERFACE
             "spark.local.dir": state_dir / "local",
             "spark.ui.showConsoleProgress": "false",
         })
@@ -468,13 +468,16 @@ def interface_class_file(internal_name: str) -> bytes:
     return header + (5).to_bytes(2, "big") + pool + body
 
 
-def write_hive_compat_classpath(state_dir: Path) -> Path:
-    """Write the missing Hive interface under state_dir/classpath; return that directory."""
-    root = state_dir / "classpath"
-    target = root / f"{MISSING_HIVE_INTERFACE}.class"
+def hive_compat_classpath(state_dir: Path) -> Path:
+    """The Thrift server's extra driver class path: the directory holding MISSING_HIVE_INTERFACE."""
+    return state_dir / "classpath"
+
+
+def write_hive_compat_classpath(state_dir: Path) -> None:
+    """Write the missing Hive interface under hive_compat_classpath(state_dir)."""
+    target = hive_compat_classpath(state_dir) / f"{MISSING_HIVE_INTERFACE}.class"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(interface_class_file(MISSING_HIVE_INTERFACE))
-    return root
 
 
 def _launch(component: Component, command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
