@@ -54,7 +54,11 @@
 {% macro default__anonymize_ip(ip) -%}
     {%- set v4 = "regexp_extract(lower(trim(" ~ ip ~ ")), '^(?:::ffff:)?([0-9]{1,3}(?:\.[0-9]{1,3}){3})$', 1)" -%}
     {%- set v6 = "lower(trim(" ~ ip ~ "))" -%}
+    {%- set octet = "(?:[01]?[0-9]?[0-9]|2[0-4][0-9]|25[0-5])" -%}
     case
+        -- the common case in one match: a plain dotted IPv4 address with octets 0-255
+        when regexp_full_match({{ ip }}, '{{ octet }}(?:\.{{ octet }}){3}')
+            then regexp_replace({{ ip }}, '\.[0-9]+$', '.0')
         when {{ v4 }} != ''
             and list_bool_and(list_transform(string_split({{ v4 }}, '.'), lambda octet: octet::int <= 255))
             then regexp_replace({{ v4 }}, '\.[0-9]{1,3}$', '.0')

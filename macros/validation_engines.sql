@@ -38,18 +38,18 @@
 {%- endmacro %}
 
 
-{% macro is_blank_line(line_text, read_error) -%}
+{% macro is_blank_line(line_text, read_error, json_kind) -%}
     {#- TRUE for an empty or whitespace-only line that was read as text (`read_error`, from
         unreadable_line_error(), is NULL). Valid JSON is never blank, so DuckDB runs the regex
-        only on lines that are not valid JSON. -#}
-    {{- return(adapter.dispatch('is_blank_line', 'clickstream')(line_text, read_error)) -}}
+        only on lines whose `json_kind` (from json_kind()) is NULL. -#}
+    {{- return(adapter.dispatch('is_blank_line', 'clickstream')(line_text, read_error, json_kind)) -}}
 {%- endmacro %}
 
-{% macro default__is_blank_line(line_text, read_error) -%}
-    {{ line_text }} is null or (not json_valid({{ line_text }}) and {{ is_blank_text(line_text) }})
+{% macro default__is_blank_line(line_text, read_error, json_kind) -%}
+    {{ line_text }} is null or ({{ json_kind }} is null and {{ is_blank_text(line_text) }})
 {%- endmacro %}
 
-{% macro spark__is_blank_line(line_text, read_error) -%}
+{% macro spark__is_blank_line(line_text, read_error, json_kind) -%}
     ({{ read_error }} is null and {{ is_blank_text(line_text) }})
 {%- endmacro %}
 
@@ -79,7 +79,12 @@
 {%- endmacro %}
 
 {% macro default__json_kind(line_text, line_json) -%}
-    case when json_valid({{ line_text }}) then json_type({{ line_text }}) end
+    {#- A valid JSON text that starts with `{` is an object: json_type() (a second parse) only
+        for the other lines. -#}
+    case
+        when json_valid({{ line_text }})
+            then case when starts_with({{ line_text }}, '{') then 'OBJECT' else json_type({{ line_text }}) end
+    end
 {%- endmacro %}
 
 {% macro spark__json_kind(line_text, line_json) -%}
@@ -185,6 +190,20 @@
 
 {% macro spark__list_item(list, position) -%}
     {{ list }}[{{ position - 1 }}]
+{%- endmacro %}
+
+
+{% macro string_list_literal(items) -%}
+    {#- A SQL list (array) literal of the strings `items` (a Jinja list), in order. -#}
+    {{- return(adapter.dispatch('string_list_literal', 'clickstream')(items)) -}}
+{%- endmacro %}
+
+{% macro default__string_list_literal(items) -%}
+    [{% for item in items %}'{{ item | replace("'", "''") }}'{{ ", " if not loop.last }}{% endfor %}]
+{%- endmacro %}
+
+{% macro spark__string_list_literal(items) -%}
+    array({% for item in items %}'{{ item | replace("\\", "\\\\") | replace("'", "\\'") }}'{{ ", " if not loop.last }}{% endfor %})
 {%- endmacro %}
 
 
@@ -319,6 +338,8 @@
 
 {% macro default__properties_json(line_text, line_json, properties_type, properties_text) -%}
     case
+        -- the most common value needs no JSON cast (which parses the text again)
+        when {{ properties_text }} = '{}' and {{ properties_type }} = 'OBJECT' then '{}'::json
         when {{ properties_type }} in ('OBJECT', 'ARRAY') then {{ properties_text }}::json
         when {{ properties_type }} is not null then json_extract({{ line_text }}, '$.properties')
     end

@@ -87,14 +87,21 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def run_dbt(paths: PipelinePaths, arguments: list[str], target: str = "dev") -> subprocess.CompletedProcess:
-    """Run one dbt command against this warehouse (its own target and log directories)."""
+def dbt_command(paths: PipelinePaths, arguments: list[str], target: str, target_path: Path,
+                log_path: Path) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of one dbt command on this pipeline's paths."""
     command = [
         dbt_executable(), *arguments, "--target", target, "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT),
-        "--target-path", str(dbt_target_path(paths)), "--log-path", str(paths.warehouse.parent / "dbt_logs"),
+        "--target-path", str(target_path), "--log-path", str(log_path),
     ]
     env = {**os.environ, **paths.environment(), "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     LOG.info("running: %s", " ".join(command))
+    return command, env
+
+
+def run_dbt(paths: PipelinePaths, arguments: list[str], target: str = "dev") -> subprocess.CompletedProcess:
+    """Run one dbt command against this warehouse (its own target and log directories)."""
+    command, env = dbt_command(paths, arguments, target, dbt_target_path(paths), paths.warehouse.parent / "dbt_logs")
     return subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
 
 
@@ -246,12 +253,27 @@ def refresh_step(paths: PipelinePaths, audit: RunAudit, label: str, days: list[s
     return summary
 
 
-def check_freshness(paths: PipelinePaths, target: str = "dev") -> dict:
-    """Run `dbt source freshness`; returns {source: {status, age_hours}} and prints one line."""
-    result = run_dbt(paths, ["source", "freshness"], target)
+def freshness_target_path(paths: PipelinePaths) -> Path:
+    """dbt's target directory for the freshness check (its own: it runs beside the build)."""
+    return paths.warehouse.parent / "dbt_freshness"
+
+
+def start_freshness_check(paths: PipelinePaths) -> subprocess.Popen:
+    """Start `dbt source freshness` on the `landing` target (an in-memory DuckDB that reads only
+    the landing zone's files), so it runs beside the refresh instead of after it, whatever the
+    warehouse target; finish_freshness_check() collects it."""
+    target_path = freshness_target_path(paths)
+    command, env = dbt_command(paths, ["source", "freshness"], "landing", target_path, target_path / "logs")
+    return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def finish_freshness_check(paths: PipelinePaths, process: subprocess.Popen) -> dict:
+    """Wait for the check of start_freshness_check(); returns {source: {status, age_hours,
+    max_loaded_at}} and prints one line."""
+    process.communicate()
     freshness: dict = {}
     try:
-        sources = json.loads((dbt_target_path(paths) / "sources.json").read_text())["results"]
+        sources = json.loads((freshness_target_path(paths) / "sources.json").read_text())["results"]
     except (OSError, ValueError, KeyError):
         sources = []
     for source in sources:
@@ -269,7 +291,8 @@ def check_freshness(paths: PipelinePaths, target: str = "dev") -> dict:
         ]
         print("freshness: " + "; ".join(parts))
     else:
-        print(f"freshness: not available (dbt source freshness exited {result.returncode})")
+        print(f"freshness: not available (dbt source freshness exited {process.returncode}; its log: "
+              f"{freshness_target_path(paths) / 'logs' / 'dbt.log'})")
     return freshness
 
 
@@ -318,7 +341,8 @@ def build_parser() -> argparse.ArgumentParser:
              "quality is then not checked: run `dbt test` afterwards)",
     )
     parser.add_argument("--skip-export", action="store_true", help="do not write Parquet exports (export later with scripts/export_parquet.py)")
-    parser.add_argument("--skip-freshness", action="store_true", help="do not run `dbt source freshness` at the end")
+    parser.add_argument("--skip-freshness", action="store_true",
+                        help="do not run `dbt source freshness` (by default it runs beside the refresh; its result is printed at the end)")
     parser.add_argument(
         "--vars", default="{}", metavar="YAML",
         help="extra dbt vars as a YAML/JSON mapping, e.g. '{session_timeout_minutes: 45, quality_min_lines: 1}' "
@@ -344,8 +368,11 @@ def main(argv: list[str] | None = None) -> int:
     mode = "full_refresh" if args.full_refresh else ("date" if args.date else "pending_days")
     audit = RunAudit(paths.warehouse, uuid.uuid4().hex, mode, PROJECT_ROOT)
     status, error_message, freshness = "success", None, None
+    freshness_check = None
     try:
         audit.start([])
+        if not args.skip_freshness:
+            freshness_check = start_freshness_check(paths)
         days = plan(paths, args.date, args.full_refresh, args.target)
         audit.set_landing_days(days)
         if not days:
@@ -362,11 +389,8 @@ def main(argv: list[str] | None = None) -> int:
             print(summary.render(), flush=True)
             if summary.warnings:
                 print("quality warnings:\n" + "\n".join(summary.warnings), flush=True)
-        if not args.skip_freshness and args.target != "dev":
-            # the source's loaded_at_query reads the landing zone with DuckDB (docs/spark.md)
-            print(f"freshness: not checked on target {args.target} (dbt source freshness runs on DuckDB only)")
-        elif not args.skip_freshness:
-            freshness = check_freshness(paths, args.target)
+        if freshness_check is not None:
+            freshness = finish_freshness_check(paths, freshness_check)
     except (RefreshError, WarehouseUnavailable) as error:
         status, error_message = "failed", str(error)
         print(f"error: {error}", file=sys.stderr)
@@ -374,6 +398,9 @@ def main(argv: list[str] | None = None) -> int:
         status, error_message = "failed", f"{type(error).__name__}: {error}"
         raise
     finally:
+        if freshness_check is not None and freshness_check.returncode is None:
+            freshness_check.kill()  # the refresh failed: its freshness result is not needed
+            freshness_check.communicate()
         audit.finish(status, error_message, freshness)
     if status == "failed":
         return 1

@@ -51,8 +51,6 @@ lines_checked as (
 json_parsed as (
     select
         *,
-        -- valid JSON is never blank, so the blank test runs only on the other lines
-        {{ is_blank_line('line_text', 'read_error') }} as is_blank,
         {{ json_document('line_text') }} as line_json
     from lines_checked
 ),
@@ -64,13 +62,29 @@ json_kinds as (
     from json_parsed
 ),
 
+blanks_flagged as (
+    select
+        *,
+        -- valid JSON is never blank, so the blank test runs only on the other lines
+        {{ is_blank_line('line_text', 'read_error', 'json_kind_parsed') }} as is_blank
+    from json_kinds
+),
+
 keys_listed as (
     select
         *,
         case
             when json_kind_parsed = 'OBJECT' then {{ json_object_keys_list('line_text', 'line_json') }}
         end as top_level_keys
-    from json_kinds
+    from blanks_flagged
+),
+
+contract_keys_compared as (
+    {#- The common case, cheap to test: exactly the contract's fields, once each, in its order. -#}
+    select
+        *,
+        coalesce(top_level_keys = {{ string_list_literal(contract_fields) }}, false) as has_exactly_contract_keys
+    from keys_listed
 ),
 
 json_checked as (
@@ -79,9 +93,10 @@ json_checked as (
     select
         *,
         case
+            when has_exactly_contract_keys then json_kind_parsed
             when not coalesce({{ has_repeated_items('top_level_keys') }}, false) then json_kind_parsed
         end as json_kind
-    from keys_listed
+    from contract_keys_compared
 ),
 
 field_types_extracted as (
@@ -114,6 +129,7 @@ fields_named as (
         is_blank,
         json_kind,
         top_level_keys,
+        has_exactly_contract_keys,
         {{ list_item('field_types', 1) }} as event_id_type,
         {{ list_item('field_texts', 1) }} as event_id,
         {{ list_item('field_types', 2) }} as user_id_type,
@@ -183,8 +199,9 @@ validated as (
 extra_keys_listed as (
     select
         *,
+        -- NULL (none) for a line with exactly the contract's fields
         case
-            when is_valid then {{ list_items_not_in('top_level_keys', contract_field_names) }}
+            when is_valid and not has_exactly_contract_keys then {{ list_items_not_in('top_level_keys', contract_field_names) }}
         end as extra_keys
     from validated
 ),
