@@ -6,9 +6,10 @@ Modes:
   (use ``--full-refresh`` for that) and every earlier landed day must be processed;
 - ``--full-refresh``: rebuild every table from raw, in one run, then rewrite every export.
 
-Each day runs ``dbt build`` (models and their tests) with ``run_date`` set, exports the Parquet
-partitions that changed and prints a summary (lines read, blank, quarantined by reason,
-duplicates, valid events, sessions written, seconds). A failed run exits non-zero; every model
+Each day runs ``dbt build`` (models and their data tests; the dbt unit tests with
+``--unit-tests``) with ``run_date`` set, exports the Parquet partitions that changed and prints a
+summary (lines read, blank, quarantined by reason, duplicates, valid events, sessions written,
+seconds). A failed run exits non-zero; every model
 commits on its own and is written so that re-running the same command finishes the job with
 exactly the result an uninterrupted run gives.
 """
@@ -106,12 +107,17 @@ def run_dbt(paths: PipelinePaths, arguments: list[str], target: str = "dev") -> 
 
 
 def run_dbt_build(paths: PipelinePaths, run_date: str | None, full_refresh: bool, threads: int | None,
-                  extra_vars: dict | None = None, target: str = "dev", skip_tests: bool = False) -> None:
-    """Run `dbt build` for one refresh step (without data and unit tests when skip_tests); raise
-    RefreshError with the failures if it fails."""
+                  extra_vars: dict | None = None, target: str = "dev", skip_tests: bool = False,
+                  unit_tests: bool = False) -> None:
+    """Run `dbt build` for one refresh step: models with their data tests, the dbt unit tests only
+    when unit_tests (they check the SQL, not the data: dbt advises running them in development and
+    CI rather than in every production build), no tests when skip_tests; raise RefreshError with the
+    failures if it fails."""
     arguments = ["build"]
     if skip_tests:
         arguments += ["--exclude-resource-type", "test", "unit_test"]
+    elif not unit_tests:
+        arguments += ["--exclude-resource-type", "unit_test"]
     if full_refresh:
         arguments.append("--full-refresh")
     dbt_vars = dict(extra_vars or {})
@@ -223,11 +229,11 @@ def day_counts(paths: PipelinePaths, days: list[str], full_refresh: bool, target
 
 def refresh_step(paths: PipelinePaths, audit: RunAudit, label: str, days: list[str], run_date: str | None,
                  full_refresh: bool, threads: int | None, skip_export: bool, extra_vars: dict,
-                 target: str = "dev", skip_tests: bool = False) -> RunSummary:
+                 target: str = "dev", skip_tests: bool = False, unit_tests: bool = False) -> RunSummary:
     """One dbt build plus its export, recorded in the run audit; returns its summary."""
     started = time.monotonic()
     try:
-        run_dbt_build(paths, run_date, full_refresh, threads, extra_vars, target, skip_tests)
+        run_dbt_build(paths, run_date, full_refresh, threads, extra_vars, target, skip_tests, unit_tests)
     finally:
         audit.record_dbt_invocation(dbt_target_path(paths) / "run_results.json", f"dbt build {label}")
     per_day = day_counts(paths, days, full_refresh, target)
@@ -335,10 +341,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--export-root", help="Parquet export root (default: $CLICKSTREAM_EXPORT_ROOT or data/exports)")
     parser.add_argument("--threads", type=int, help="dbt threads (default: profiles.yml, 2)")
-    parser.add_argument(
+    tests = parser.add_mutually_exclusive_group()
+    tests.add_argument(
         "--skip-tests", action="store_true",
         help="build the models without running their data and unit tests (faster, e.g. on a slow engine; "
              "quality is then not checked: run `dbt test` afterwards)",
+    )
+    tests.add_argument(
+        "--unit-tests", action="store_true",
+        help="also run the dbt unit tests (fixed inputs, they check the models' SQL, not the data). By default "
+             "a refresh runs the data tests only, as dbt advises for production builds; `make test` runs the "
+             "unit tests",
     )
     parser.add_argument("--skip-export", action="store_true", help="do not write Parquet exports (export later with scripts/export_parquet.py)")
     parser.add_argument("--skip-freshness", action="store_true",
@@ -385,7 +398,8 @@ def main(argv: list[str] | None = None) -> int:
         for label, step_days, run_date in (steps if days else []):
             LOG.info("refreshing %s", label)
             summary = refresh_step(paths, audit, label, step_days, run_date, args.full_refresh,
-                                   args.threads, args.skip_export, extra_vars, args.target, args.skip_tests)
+                                   args.threads, args.skip_export, extra_vars, args.target, args.skip_tests,
+                                   args.unit_tests)
             print(summary.render(), flush=True)
             if summary.warnings:
                 print("quality warnings:\n" + "\n".join(summary.warnings), flush=True)

@@ -45,6 +45,22 @@ def test_a_successful_run_is_audited_per_run_day_and_dbt_node(make_pipeline) -> 
     assert pipeline.query("select status from audit.refresh_runs order by started_at") == [("success",), ("nothing_to_do",)]
 
 
+def test_refresh_runs_the_dbt_unit_tests_only_when_asked(make_pipeline) -> None:
+    pipeline = make_pipeline("unit_tests")
+    land_two_days(pipeline)
+
+    def tests_run(step: str) -> dict[str, set[str]]:
+        rows = pipeline.query(
+            "select split_part(node_id, '.', 1), status from audit.refresh_run_steps where step = ? "
+            "and (node_id like 'test.%' or node_id like 'unit_test.%')", [step])
+        return {kind: {status for k, status in rows if k == kind} for kind in {k for k, _ in rows}}
+
+    assert pipeline.refresh("--date", DAY1) == 0
+    assert tests_run(f"dbt build dt={DAY1}").keys() == {"test"}  # data tests only
+    assert pipeline.refresh("--date", DAY2, "--unit-tests") == 0
+    assert tests_run(f"dbt build dt={DAY2}") == {"test": {"pass"}, "unit_test": {"pass"}}
+
+
 def test_a_failed_run_is_audited_with_its_error(make_pipeline) -> None:
     pipeline = make_pipeline("audit_failed")
     land_two_days(pipeline)

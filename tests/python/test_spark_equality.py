@@ -10,7 +10,7 @@ day by day and then as a full refresh, on DuckDB and with ``--target spark_clust
 started by scripts/spark_cluster.py (master, one worker, Thrift server). fct_events, fct_sessions
 and quarantined_events — and every other public table — must be equal row for row, every column
 compared as text. To keep CI short, the Spark day-by-day refresh builds the models without their
-data tests (``--skip-tests``); the Spark full refresh runs every data and unit test.
+data tests (``--skip-tests``); the Spark full refresh runs every data and unit test (``--unit-tests``).
 
 Skipped unless the optional Spark extra is installed (``make spark-setup``) and Java is on PATH.
 """
@@ -196,7 +196,7 @@ def test_spark_day_by_day_equals_duckdb(spark_daily: dict, duckdb_result: dict) 
 
 def test_spark_full_refresh_equals_duckdb(cluster: Cluster, raw_root: Path, spark_daily: dict, duckdb_result: dict,
                                           tmp_path_factory: pytest.TempPathFactory) -> None:
-    refresh(raw_root, tmp_path_factory.mktemp("spark_full"), "--full-refresh", cluster=cluster)
+    refresh(raw_root, tmp_path_factory.mktemp("spark_full"), "--full-refresh", "--unit-tests", cluster=cluster)
     full = spark_tables(cluster, {t: cols for t, (cols, _) in duckdb_result.items()})
     diff = differences(duckdb_result, full)
     assert not diff, json.dumps(diff, indent=1, default=str)[:6000]
