@@ -185,3 +185,19 @@
 {% macro spark__utc_timestamp_text(timestamp) -%}
     date_format({{ timestamp }}, "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
 {%- endmacro %}
+
+
+{% macro inline_cte_hint() -%}
+    {#- Written between `name as` and `(` of a CTE that a model reads more than once but that is
+        cheap to compute again (a scan with a filter): DuckDB's `not materialized`, so DuckDB
+        re-reads the table instead of materialising the CTE's rows (which can spill to disk on a
+        large batch); nothing on Spark, whose SQL has no such hint. -#}
+    {{- return(adapter.dispatch('inline_cte_hint', 'clickstream')()) -}}
+{%- endmacro %}
+
+{% macro default__inline_cte_hint() -%}
+    not materialized
+{%- endmacro %}
+
+{% macro spark__inline_cte_hint() -%}
+{%- endmacro %}

@@ -6,7 +6,7 @@
 
 with
 
-valid_events as (
+valid_events as {{ inline_cte_hint() }} (
     select * from {{ ref('int_click_events_validated') }}
     where is_valid
 ),

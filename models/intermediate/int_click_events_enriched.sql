@@ -5,7 +5,7 @@
     each distinct value is parsed or classified once and joined back. -#}
 with
 
-events as (
+events as {{ inline_cte_hint() }} (
     select * from {{ ref('int_click_events_deduplicated') }}
     where not is_duplicate
 ),

@@ -2,19 +2,17 @@
     config(
         pre_hook=[
             "{{ drop_rejects_tables('raw_line_rejects') }}",
-            "{{ stage_batch_lines(ref('stg_click_events__lines'), 'batch_raw_lines') }}",
             "{{ validation_session_settings() }}"
         ],
         post_hook=[
             "{{ append_rejected_raw_lines('raw_line_rejects') }}",
-            "{{ drop_staged_lines('batch_raw_lines') }}",
             "{{ reset_validation_session_settings() }}"
         ],
     )
 }}
-{#- Every raw line of the batch, read once (through the stg_click_events__lines view, into a
-    temporary table on DuckDB: stage_batch_lines() in the pre-hook), numbered,
-    parsed and validated: blank lines flagged, invalid ones given a quarantine reason (rules in
+{#- Every raw line of the batch, read once (through the stg_click_events__lines view; on DuckDB
+    the files are read and validated in parallel, one file per thread: see
+    validation_session_settings()), numbered, parsed and validated: blank lines flagged, invalid ones given a quarantine reason (rules in
     the quarantine_reason() macro), valid ones typed. Raw text is kept only for quarantined
     lines. Lines DuckDB's reader rejects (invalid UTF-8, too long) are added by the post-hook,
     which also shifts the line numbers after them; Spark's reader returns them, and
@@ -31,7 +29,7 @@
 with
 
 lines as (
-    select * from {{ staged_lines_relation(ref('stg_click_events__lines'), 'batch_raw_lines') }}
+    select * from {{ ref('stg_click_events__lines') }}
 ),
 
 event_types as (

@@ -24,11 +24,11 @@
 
 with
 
-batch_events as (
+batch_events as {{ inline_cte_hint() }} (
     select * from {{ ref('int_click_events_enriched') }}
 ),
 
-history_events as (
+history_events as {{ inline_cte_hint() }} (
     {%- if prior_events is not none %}
     select
         {{ enriched_columns | join(',\n        ') }},
@@ -85,7 +85,7 @@ affected_session_ids as (
     select session_id from rerun_session_ids
 ),
 
-events_to_sessionize as (
+events_to_sessionize as {{ inline_cte_hint() }} (
     select
         history_events.{{ enriched_columns | join(',\n        history_events.') }},
         false as is_batch_event
