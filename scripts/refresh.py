@@ -9,9 +9,8 @@ Modes:
 Each day runs ``dbt build`` (models and their data tests; the dbt unit tests with
 ``--unit-tests``) with ``run_date`` set, exports the Parquet partitions that changed and prints a
 summary (lines read, blank, quarantined by reason, duplicates, valid events, sessions written,
-seconds). A failed run exits non-zero; every model
-commits on its own and is written so that re-running the same command finishes the job with
-exactly the result an uninterrupted run gives.
+seconds). A failed run exits non-zero; every model commits on its own and is written so that
+re-running the same command finishes the job with exactly the result an uninterrupted run gives.
 """
 
 from __future__ import annotations

@@ -12,13 +12,14 @@
 }}
 {#- Every raw line of the batch, read once (through the stg_click_events__lines view; on DuckDB
     the files are read and validated in parallel, one file per thread: see
-    validation_session_settings()), numbered, parsed and validated: blank lines flagged, invalid ones given a quarantine reason (rules in
-    the quarantine_reason() macro), valid ones typed. Raw text is kept only for quarantined
-    lines. Lines DuckDB's reader rejects (invalid UTF-8, too long) are added by the post-hook,
-    which also shifts the line numbers after them; Spark's reader returns them, and
-    unreadable_line_error() quarantines them here. JSON functions run only on lines that are
-    valid JSON (json_kind() first), which keeps them on DuckDB's fast path. The engine-specific
-    SQL is in macros/validation_engines.sql, parse_event_ts.sql and anonymize_ip(). -#}
+    validation_session_settings()), numbered, parsed and validated: blank lines flagged, invalid
+    ones given a quarantine reason (rules in the quarantine_reason() macro), valid ones typed.
+    Raw text is kept only for quarantined lines. Lines DuckDB's reader rejects (invalid UTF-8, too
+    long) are added by the post-hook, which also shifts the line numbers after them; Spark's
+    reader returns them, and unreadable_line_error() quarantines them here. JSON functions run
+    only on lines that are valid JSON (json_kind() first), which keeps them on DuckDB's fast path.
+    The engine-specific SQL is in macros/validation_engines.sql, parse_event_ts.sql and
+    anonymize_ip(). -#}
 {#- The contract's fields, in one order: field_types[i] and field_texts[i] below are field i. -#}
 {%- set contract_fields = ['event_id', 'user_id', 'event_type', 'event_ts',
     'page_url', 'referrer', 'user_agent', 'ip', 'properties'] %}
