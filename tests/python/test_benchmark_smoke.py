@@ -12,7 +12,7 @@ import pytest
 
 import benchmark
 
-PARTS = ("lower_bound", "full_refresh", "daily_refresh", "pandas_peer")
+PARTS = ("lower_bound", "full_refresh", "daily_refresh", "pandas_peer", "duckdb_floor")
 
 
 def is_number(value: object) -> bool:
@@ -29,7 +29,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
 
 def test_every_figure_is_reported(report) -> None:
     data, _ = report
-    lower, full, daily, peer = (data[part] for part in PARTS)
+    lower, full, daily, peer, floor = (data[part] for part in PARTS)
     for figure in ("seconds", "events_per_second", "raw_lines_per_second", "peak_rss_bytes", "valid_events",
                    "raw_lines", "sessions"):
         assert is_number(full[figure]) and full[figure] > 0, figure
@@ -51,6 +51,11 @@ def test_every_figure_is_reported(report) -> None:
     assert is_number(peer["seconds"]) and is_number(peer["peak_rss_bytes"]) and is_number(peer["cpu_seconds"])
     assert all(is_number(data[part]["other_cpu_share"]) for part in ("full_refresh", "daily_refresh", "pandas_peer"))
     assert is_number(data["full_refresh_to_lower_bound"]) and is_number(data["speedup_over_pandas"])
+    for variant, memory_limit in (("memory_limited", benchmark.pipeline_memory_limit()), ("unlimited", "none")):
+        assert floor[variant]["memory_limit"] == memory_limit
+        for figure in ("seconds", "statement_seconds", "events_per_second", "peak_rss_bytes", "events", "sessions"):
+            assert is_number(floor[variant][figure]) and floor[variant][figure] > 0, (variant, figure)
+    assert is_number(data["floor_speedup_over_pandas"])
     kafka = data["kafka_lander"]  # the Kafka lander's throughput, from a real local broker
     assert kafka["messages"] > 0 and is_number(kafka["messages_per_second"]) and kafka["messages_per_second"] > 0
 
@@ -67,6 +72,11 @@ def test_targets_machine_and_versions(report) -> None:
     assert [t["name"] for t in data["targets"]] == [
         "full_refresh_events_per_second", "peak_rss_bytes", "daily_last_to_second_ratio", "speedup_over_pandas"]
     assert all(isinstance(t["pass"], bool) and is_number(t["value"]) for t in data["targets"])
+    # the DuckDB floor's figure beside each target it can reach (all but flatness: it has no daily mode)
+    assert [t["name"] for t in data["targets"] if "duckdb_floor_pass" in t] == [
+        "full_refresh_events_per_second", "peak_rss_bytes", "speedup_over_pandas"]
+    assert all(isinstance(t["duckdb_floor_pass"], bool) and is_number(t["duckdb_floor_value"])
+               for t in data["targets"] if "duckdb_floor_pass" in t)
     assert data["machine"]["logical_cores"] >= 1 and data["machine"]["memory_bytes"] > 0 and data["machine"]["cpu_model"]
     assert set(data["versions"]) >= {"python", "duckdb", "dbt-core", "dbt-duckdb", "pandas"}
 
