@@ -39,3 +39,43 @@
     from {{ batch_events }}
     group by user_id
 {%- endmacro %}
+
+
+{% macro history_events_min_dt(batch_events, prior_events, prior_sessions) -%}
+    {#- A date literal bounding from below the landing days (dt) of the stored events that
+        int_events_sessionized can need, so a daily run reads the stored events of the last few
+        days, not all history: every stored session it recomputes overlaps a batch user's window
+        (user_session_windows), all its events happened at or after the earliest start of such a
+        session, and an event lands on its UTC day or, within var clock_skew_minutes, the day
+        before (later is quarantined as future_event). Returns none (no bound: all history is
+        read) outside a daily run (compile, full refresh, unit test) and on a re-run of landing
+        days whose events are already stored: their sessions can reach back any distance.
+        Returns date '9999-12-31' (nothing to read) when no stored session is touched. Runs two
+        small queries when the model is compiled (the batch is built by then). -#}
+    {%- if not execute or prior_events is none or prior_sessions is none -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set stored_batch_rows = run_query(
+        'select count(*) from ' ~ prior_events ~ ' where dt >= ' ~ batch_min_dt()
+    ).columns[0].values()[0] -%}
+    {%- if stored_batch_rows | int > 0 -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set earliest_query -%}
+        with batch_events as (
+            select user_id, event_ts from {{ batch_events }}
+        ),
+        user_windows as (
+            {{ user_session_windows('batch_events') }}
+        )
+        select cast(cast(min(stored_sessions.session_start) - {{ minutes_interval(var('clock_skew_minutes') | int) }} as date) as string)
+        from {{ prior_sessions }} as stored_sessions
+        inner join user_windows
+            on
+                stored_sessions.user_id = user_windows.user_id
+                and stored_sessions.session_end >= user_windows.window_start
+                and stored_sessions.session_start <= user_windows.window_end
+    {%- endset -%}
+    {%- set earliest_day = run_query(earliest_query).columns[0].values()[0] -%}
+    {{- return("date '" ~ (earliest_day if earliest_day is not none else '9999-12-31') ~ "'") -}}
+{%- endmacro %}

@@ -12,6 +12,9 @@
     rows: sorting every column of the events would cost several times more. -#}
 {%- set prior_events = prior_relation('fct_events') %}
 {%- set prior_sessions = prior_relation('fct_sessions') %}
+{#- Stored events of earlier landing days than this bound cannot belong to a recomputed session:
+    skipping them keeps a daily run's cost independent of the length of history. -#}
+{%- set history_min_dt = history_events_min_dt(ref('int_click_events_enriched'), prior_events, prior_sessions) %}
 {#- The columns of int_click_events_enriched, in its order (history rows from fct_events and the
     batch's rows are stacked on them). -#}
 {%- set enriched_columns = [
@@ -34,7 +37,11 @@ history_events as {{ inline_cte_hint() }} (
         {{ enriched_columns | join(',\n        ') }},
         session_id
     from {{ prior_events }}
-    where dt < {{ batch_min_dt() }}
+    where
+        dt < {{ batch_min_dt() }}
+        {%- if history_min_dt is not none %}
+        and dt >= {{ history_min_dt }}
+        {%- endif %}
     {%- else %}
     select
         *,
