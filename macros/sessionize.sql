@@ -41,6 +41,17 @@
 {%- endmacro %}
 
 
+{% macro session_overlaps_user_window(sessions, user_windows) -%}
+    {#- Join condition: a stored session (`sessions`: user_id, session_start, session_end) overlaps
+        its user's window from user_session_windows() (`user_windows`), i.e. it can merge with the
+        batch's events. The one definition of "a stored session the batch can touch", shared by
+        int_events_sessionized, int_sessions_replaced and history_events_min_dt(). -#}
+    {{ sessions }}.user_id = {{ user_windows }}.user_id
+    and {{ sessions }}.session_end >= {{ user_windows }}.window_start
+    and {{ sessions }}.session_start <= {{ user_windows }}.window_end
+{%- endmacro %}
+
+
 {% macro history_events_min_dt(batch_events, prior_events, prior_sessions) -%}
     {#- A date literal bounding from below the landing days (dt) of the stored events that
         int_events_sessionized can need, so a daily run reads the stored events of the last few
@@ -71,10 +82,7 @@
         select cast(cast(min(stored_sessions.session_start) - {{ minutes_interval(var('clock_skew_minutes') | int) }} as date) as string)
         from {{ prior_sessions }} as stored_sessions
         inner join user_windows
-            on
-                stored_sessions.user_id = user_windows.user_id
-                and stored_sessions.session_end >= user_windows.window_start
-                and stored_sessions.session_start <= user_windows.window_end
+            on {{ session_overlaps_user_window('stored_sessions', 'user_windows') }}
     {%- endset -%}
     {%- set earliest_day = run_query(earliest_query).columns[0].values()[0] -%}
     {{- return("date '" ~ (earliest_day if earliest_day is not none else '9999-12-31') ~ "'") -}}

@@ -84,10 +84,7 @@ affected_session_ids as (
     select stored_sessions.session_id
     from stored_sessions
     inner join user_windows
-        on
-            stored_sessions.user_id = user_windows.user_id
-            and stored_sessions.session_end >= user_windows.window_start
-            and stored_sessions.session_start <= user_windows.window_end
+        on {{ session_overlaps_user_window('stored_sessions', 'user_windows') }}
     union
     select session_id from rerun_session_ids
 ),

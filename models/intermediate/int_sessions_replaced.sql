@@ -51,10 +51,7 @@ final as (
         stored_sessions.session_date
     from stored_sessions
     left join user_windows
-        on
-            stored_sessions.user_id = user_windows.user_id
-            and stored_sessions.session_end >= user_windows.window_start
-            and stored_sessions.session_start <= user_windows.window_end
+        on {{ session_overlaps_user_window('stored_sessions', 'user_windows') }}
     where
         user_windows.user_id is not null
         or stored_sessions.last_dt >= {{ batch_min_dt() }}
