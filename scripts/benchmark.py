@@ -47,7 +47,7 @@ from typing import Any, Callable
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pipeline_paths import PROJECT_ROOT, RAW_FILE_SUFFIXES  # noqa: E402
+from pipeline_paths import PROJECT_ROOT, raw_files  # noqa: E402
 
 LOG = logging.getLogger("clickstream.benchmark")
 SCRIPTS = PROJECT_ROOT / "scripts"
@@ -396,10 +396,6 @@ def refresh_breakdown(run: ProcessRun, warehouse: Path) -> dict[str, Any]:
 # the parts
 # --------------------------------------------------------------------------------------------
 
-def raw_file_list(raw_root: Path) -> list[Path]:
-    return sorted(p for p in (raw_root / "click_events").glob("dt=*/*") if p.is_file() and p.name.endswith(RAW_FILE_SUFFIXES))
-
-
 def generate(settings: Settings, raw_root: Path) -> dict[str, Any]:
     """Land the data set (or reuse an identical one kept from an earlier --keep run)."""
     stamp_path = settings.work_dir / "raw_all.generated.json"
@@ -422,7 +418,7 @@ def generate(settings: Settings, raw_root: Path) -> dict[str, Any]:
         seconds = round(run.seconds, 3)
         LOG.info("%s", run.stdout.strip())
         stamp_path.write_text(json.dumps({"arguments": wanted, "generate_seconds": seconds}))
-    files = raw_file_list(raw_root)
+    files = raw_files(raw_root)
     return {
         **wanted,
         "generate_seconds": seconds,
@@ -439,7 +435,7 @@ def pipeline_memory_limit() -> str:
 
 def lower_bound(settings: Settings, raw_root: Path) -> dict[str, Any]:
     """DuckDB reading every raw line once, in a fresh in-memory database per run."""
-    files = [str(p) for p in raw_file_list(raw_root)]
+    files = [str(p) for p in raw_files(raw_root)]
     file_list = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
     sql = READ_RAW_LINES_SQL.format(files=file_list, max_line=MAX_LINE_BYTES, buffer=max(2 * MAX_LINE_BYTES, 32 * 1024 * 1024))
     runs = settings.runs("lower_bound")

@@ -32,7 +32,7 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pipeline_paths import RAW_FILE_SUFFIXES  # noqa: E402
+from pipeline_paths import raw_files  # noqa: E402
 
 LOG = logging.getLogger("clickstream.duckdb_floor")
 
@@ -89,11 +89,6 @@ copy (
 
 def sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def raw_files(raw_root: Path) -> list[Path]:
-    """Every landed raw file (plain or gzip JSON lines), sorted."""
-    return sorted(p for p in (raw_root / "click_events").glob("dt=*/*") if p.is_file() and p.name.endswith(RAW_FILE_SUFFIXES))
 
 
 def run(raw_root: Path, output_dir: Path, memory_limit: str | None, threads: int | None, timeout_minutes: int) -> dict[str, float | int]:

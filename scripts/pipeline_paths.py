@@ -74,3 +74,9 @@ def landed_days(raw_root: Path) -> list[str]:
         ):
             days.append(match.group(1))
     return sorted(days)
+
+
+def raw_files(raw_root: Path) -> list[Path]:
+    """Every landed raw file (plain or gzip JSON lines) under click_events/dt=*/, sorted by path
+    (so by landing day, then file name)."""
+    return sorted(p for p in (raw_root / "click_events").glob("dt=*/*") if p.is_file() and p.name.endswith(RAW_FILE_SUFFIXES))
