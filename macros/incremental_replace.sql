@@ -19,13 +19,53 @@
     {%- set predicate_macro = config.get('replace_where_macro') -%}
     {%- set replace_where = context[predicate_macro](*config.get('replace_where_args', [])) if predicate_macro else none -%}
     {%- set columns_csv = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {%- set scope = replace_scope_condition(source) -%}
     delete from {{ target }}
     where
+        {%- if scope %} {{ scope }} and ({% endif %}
         {%- if unique_key %} ({{ unique_key }}) in (select ({{ unique_key }}) from {{ source }}){% else %} false{% endif %}
-        {%- if replace_where %} or ({{ replace_where }}){% endif %};
+        {%- if replace_where %} or ({{ replace_where }}){% endif %}
+        {%- if scope %}){% endif %};
 
     insert into {{ target }} ({{ columns_csv }})
     select {{ columns_csv }} from {{ source }}
+{%- endmacro %}
+
+
+{% macro replace_scope_condition(source) -%}
+    {#- The `replace` strategy's scope: `<column> >= <date literal>` for a model configured with
+        `replace_scope_column`, none otherwise. The literal is the smaller of the column's
+        earliest value in the new rows (`source`) and the date the model's
+        `replace_scope_floor_macro` returns (the earliest date of the rows its replace_where
+        predicate can match); '9999-12-31' when both are empty. The model guarantees that every
+        row the delete must remove lies in the scope: the stored copy of a new row has the same
+        date, and the floor covers the predicate. ANDed to the delete, the constant lets DuckDB
+        skip the row groups of older days (Spark: partitions), so the delete costs in proportion
+        to the rows it can touch, not to the table's history. One query on the new rows. -#}
+    {%- set column = config.get('replace_scope_column') -%}
+    {%- if not column or not execute -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set floor_macro = config.get('replace_scope_floor_macro') -%}
+    {%- set floor = context[floor_macro]() if floor_macro else "date '9999-12-31'" -%}
+    {#- as text: Spark's Thrift client returns dates as strings -#}
+    {%- set first_day = run_query(
+        "select cast(least(coalesce(min(" ~ column ~ "), date '9999-12-31'), " ~ floor ~ ") as string) from " ~ source
+    ).columns[0].values()[0] -%}
+    {{- return(column ~ " >= date '" ~ first_day ~ "'") -}}
+{%- endmacro %}
+
+
+{% macro replaced_sessions_min_date() -%}
+    {#- replace scope floor: the earliest session_date of the stored sessions this run replaces
+        (int_sessions_replaced), as a date literal; '9999-12-31' when there are none. Every
+        stored event, page view or session with one of these session ids happened on or after
+        that date, since a session's id is derived from its first event. -#}
+    {#- as text: Spark's Thrift client returns dates as strings -#}
+    {%- set first_day = run_query(
+        "select cast(coalesce(min(session_date), date '9999-12-31') as string) from " ~ ref('int_sessions_replaced')
+    ).columns[0].values()[0] -%}
+    {{- return("date '" ~ first_day ~ "'") -}}
 {%- endmacro %}
 
 
@@ -94,8 +134,10 @@
             ~ ' where not ' ~ replaced_condition ~ ' union all select ' ~ columns_csv ~ ' from ' ~ new_rows) -%}
         insert overwrite table {{ target }} select {{ columns_csv }} from {{ rebuilt }}
     {%- else -%}
+        {%- set scope = replace_scope_condition(arg_dict['temp_relation']) -%}
         {%- set touched_partitions -%}
-            select distinct {{ partition_column }} from {{ target }} where {{ replaced_condition }}
+            select distinct {{ partition_column }} from {{ target }}
+            where {% if scope %}{{ scope }} and {% endif %}{{ replaced_condition }}
         {%- endset -%}
         {%- set touched = run_query(touched_partitions).columns[0].values() | list -%}
         {%- set touched_literals = [] -%}

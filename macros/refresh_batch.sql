@@ -118,6 +118,20 @@
 
 {% macro batch_min_dt() -%}
     {#- SQL expression: the earliest landing day of this run's batch ('9999-12-31' when the batch
-        is empty, so that "history" filters keep everything). -#}
-    (select coalesce(min(dt), date '9999-12-31') from {{ ref('stg_click_events__files') }})
+        is empty, so that "history" filters keep everything). While dbt runs a node and the batch
+        table is built, a date literal read from it: a constant lets DuckDB skip the row groups
+        (and Spark the partitions) of older landing days, where a subquery makes every filter on
+        it scan all history. Otherwise (parsing, unit tests, before the batch is built) a scalar
+        subquery on ref('stg_click_events__files'). -#}
+    {%- set in_unit_test = model is mapping and model.get('resource_type') == 'unit_test' -%}
+    {%- set batch_files = existing_model_relation('stg_click_events__files') if execute and not in_unit_test else none -%}
+    {%- if batch_files is none -%}
+        (select coalesce(min(dt), date '9999-12-31') from {{ ref('stg_click_events__files') }})
+    {%- else -%}
+        {#- as text: Spark's Thrift client returns dates as strings -#}
+        {%- set first_day = run_query(
+            "select cast(coalesce(min(dt), date '9999-12-31') as string) from " ~ batch_files
+        ).columns[0].values()[0] -%}
+        date '{{ first_day }}'
+    {%- endif -%}
 {%- endmacro %}

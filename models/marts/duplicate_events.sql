@@ -4,6 +4,8 @@
         unique_key='duplicate_id',
         incremental_strategy='replace',
         replace_where_macro='batch_days_predicate',
+        replace_scope_column='dt',
+        replace_scope_floor_macro='batch_min_dt',
     )
 }}
 {#- One row per valid raw line that was a later copy of an event already landed: the copy and

@@ -5,6 +5,8 @@
         unique_key='event_id',
         incremental_strategy='replace',
         replace_where_macro='batch_days_predicate',
+        replace_scope_column='dt',
+        replace_scope_floor_macro='batch_min_dt',
     )
 }}
 {#- One row per valid, deduplicated event with its session. Each run replaces the batch's

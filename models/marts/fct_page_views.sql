@@ -4,6 +4,8 @@
         unique_key='event_id',
         incremental_strategy='replace',
         replace_where_macro='replaced_sessions_predicate',
+        replace_scope_column='event_date',
+        replace_scope_floor_macro='replaced_sessions_min_date',
     )
 }}
 {#- One row per page view of a human session (bots excluded), with the time spent on the page:

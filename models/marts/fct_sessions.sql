@@ -6,6 +6,8 @@
         unique_key='session_id',
         incremental_strategy='replace',
         replace_where_macro='replaced_sessions_predicate',
+        replace_scope_column='session_date',
+        replace_scope_floor_macro='replaced_sessions_min_date',
     )
 }}
 {#- One row per session (bots included, flagged). Each run deletes the sessions it replaces

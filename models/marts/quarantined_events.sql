@@ -4,6 +4,8 @@
         unique_key='quarantine_id',
         incremental_strategy='replace',
         replace_where_macro='batch_days_predicate',
+        replace_scope_column='dt',
+        replace_scope_floor_macro='batch_min_dt',
     )
 }}
 {#- One row per quarantined raw line: where it is, why, and its text (NULL when the line was not
