@@ -1,6 +1,18 @@
-{% test has_child_rows(model, column_name, to, field) %}
+{% test has_child_rows(model, column_name, to, field, date_column=none, to_date_column=none) %}
 {#- The reverse of `relationships`: rows of `model` whose `column_name` value has no row in `to`
-    with that value in `field` (e.g. a session without any event). NULL values are not checked. -#}
+    with that value in `field` (e.g. a session without any event). NULL values are not checked.
+    With date_column / to_date_column, a child is known to be dated on or after its parent (a
+    session's events happen on or after its session_date): only the children from the earliest
+    tested parent's date on are read (a literal, one query when the test runs), so the test's cost
+    follows the window it tests, not the child table's history. -#}
+{%- set first_date = none -%}
+{%- if execute and date_column and to_date_column -%}
+    {#- as text: Spark's Thrift client returns dates as strings -#}
+    {%- set first_date = run_query(
+        "select cast(coalesce(min(" ~ date_column ~ "), date '9999-12-31') as string) from " ~ model
+        ~ ' where ' ~ column_name ~ ' is not null'
+    ).columns[0].values()[0] -%}
+{%- endif %}
 with
 
 parent_rows as (
@@ -12,6 +24,9 @@ parent_rows as (
 child_rows as (
     select {{ field }} as child_key
     from {{ to }}
+    {%- if first_date is not none %}
+    where {{ to_date_column }} >= date '{{ first_date }}'
+    {%- endif %}
 ),
 
 failures as (

@@ -1,0 +1,80 @@
+"""The relationship data tests that read only part of the other table (relationships_on_date,
+has_child_rows with dates, tests/generic/): they still fail on the broken links they exist to
+catch, and the SQL they run bounds the other table by a date literal (so a daily refresh's tests
+do not grow with history)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import PROJECT_ROOT, Pipeline
+from test_incremental_sessions import DAY1, land_two_days, session_id
+
+DATED_TESTS = {
+    "page_views": "fct_page_views,test_name:relationships_on_date",
+    "duplicates": "duplicate_events,test_name:relationships_on_date",
+    "sessions": "fct_sessions__every_session_has_events",
+}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    """Two landing days refreshed one by one (page views, a duplicate, sessions across days)."""
+    from pipeline_paths import PipelinePaths
+
+    base = tmp_path_factory.mktemp("dated")
+    pipeline = Pipeline(PipelinePaths(base / "raw", base / "warehouse" / "w.duckdb", base / "exports"))
+    land_two_days(pipeline)
+    assert pipeline.refresh() == 0
+    return pipeline
+
+
+def run_dated_test(built: Pipeline, tmp_path: Path, name: str, corruption: str | None) -> tuple[int, str, str]:
+    """Copy the built warehouse, apply `corruption` (SQL) to the copy, run one dated test on it
+    with plain `dbt test`; returns (exit code, the test's compiled SQL, dbt's output)."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(built.paths.warehouse, warehouse)
+    if corruption:
+        with duckdb.connect(str(warehouse)) as con:
+            con.execute(corruption)
+    env = {
+        **os.environ, **built.paths.environment(), "CLICKSTREAM_WAREHOUSE": str(warehouse),
+        "DO_NOT_TRACK": "1", "DBT_PROFILES_DIR": str(PROJECT_ROOT),
+    }
+    target = tmp_path / "target"
+    result = subprocess.run(
+        [str(PROJECT_ROOT / ".venv" / "bin" / "dbt"), "test", "--select", DATED_TESTS[name],
+         "--target-path", str(target), "--log-path", str(tmp_path / "logs")],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+    )
+    compiled = [path.read_text() for path in (target / "compiled").rglob("*.sql")]
+    assert len(compiled) == 1, result.stdout[-3000:]
+    return result.returncode, compiled[0], result.stdout
+
+
+@pytest.mark.parametrize("name", sorted(DATED_TESTS))
+def test_a_dated_relationship_test_passes_on_intact_tables_and_bounds_the_other_table_by_date(
+        built: Pipeline, tmp_path: Path, name: str) -> None:
+    code, sql, output = run_dated_test(built, tmp_path, name, None)
+    assert code == 0, output[-3000:]
+    assert f">= date '{DAY1}'" in sql  # the earliest tested date, as a literal the engine can prune on
+
+
+@pytest.mark.parametrize(("name", "corruption"), [
+    ("page_views", "delete from main.fct_events where event_id = 'a1'"),
+    # the event exists, but on another day than its page view says
+    ("page_views", "update main.fct_events set event_date = event_date + 1 where event_id = 'a3'"),
+    # a2's kept copy is in fct_events, but not as landed on the duplicate's kept_dt
+    ("duplicates", "update main.fct_events set dt = dt + 1 where event_id = 'a2'"),
+    ("sessions", f"delete from main.fct_events where session_id = '{session_id('u5', 'x0')}'"),
+], ids=["page_view_without_event", "page_view_event_on_another_day", "duplicate_kept_copy_moved",
+        "session_without_events"])
+def test_a_dated_relationship_test_fails_on_the_broken_link_it_guards(
+        built: Pipeline, tmp_path: Path, name: str, corruption: str) -> None:
+    code, _, output = run_dated_test(built, tmp_path, name, corruption)
+    assert code == 1 and "Failure in test" in output, output[-3000:]
