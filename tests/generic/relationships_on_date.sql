@@ -1,11 +1,19 @@
-{% test relationships_on_date(model, column_name, to, field, date_column, to_date_column) %}
-{#- `relationships` for rows that share a date with their parent: fails on every non-NULL value
-    of the column that has no row in `to` with that value in `field` AND the child's
-    `date_column` value in `to_date_column` (e.g. a page view's event in fct_events on the same
-    event_date). Because the parent must be on the child's date, only the parent's rows from the
-    earliest child date on are read: that date is a literal (one query when the test runs), so the
-    engine skips older row groups / partitions and a daily refresh's test costs in proportion to
-    the window it tests, not to the parent's history. -#}
+{% test relationships_on_date(model, column_name, to, field, date_column, to_date_column,
+                              parent_date='same', also_equal=[], to_where=none) %}
+{#- `relationships` between dated rows: fails on every non-NULL value of the column that has no
+    row in `to` with that value in `field` whose `to_date_column` is the child's `date_column`
+    value (parent_date='same', e.g. a page view's event in fct_events on the same event_date) or
+    on or after it (parent_date='on_or_after', e.g. an event's session in fct_sessions, whose
+    last landing day is on or after the event's), whose `also_equal` columns equal the child's
+    (with `=`: a NULL never matches), and that meets `to_where` if given. Because the parent is
+    dated on or after the child, only the parent's rows from the earliest child date on are read:
+    that date is a literal (one query when the test runs), so the engine skips older row groups /
+    partitions and a daily refresh's test costs in proportion to the window it tests, not to the
+    parent's history. -#}
+{%- if parent_date not in ('same', 'on_or_after') -%}
+    {{- exceptions.raise_compiler_error(
+        "relationships_on_date: parent_date must be 'same' or 'on_or_after', not '" ~ parent_date ~ "'") -}}
+{%- endif -%}
 {%- set first_date = none -%}
 {%- if execute -%}
     {#- as text: Spark's Thrift client returns dates as strings -#}
@@ -19,6 +27,9 @@ child_rows as (
     select
         {{ column_name }} as child_key,
         {{ date_column }} as child_date
+        {%- for column in also_equal %},
+        {{ column }} as child_{{ column }}
+        {%- endfor %}
     from {{ model }}
     where {{ column_name }} is not null
 ),
@@ -27,21 +38,27 @@ parent_rows as (
     select
         {{ field }} as parent_key,
         {{ to_date_column }} as parent_date
+        {%- for column in also_equal %},
+        {{ column }} as parent_{{ column }}
+        {%- endfor %}
     from {{ to }}
-    {%- if execute %}
-    where {% if first_date is none %}false{% else %}{{ to_date_column }} >= date '{{ first_date }}'{% endif %}
-    {%- endif %}
+    where
+        {%- if execute %} {% if first_date is none %}false{% else %}{{ to_date_column }} >= date '{{ first_date }}'{% endif %}
+        {%- else %} true
+        {%- endif %}
+        {%- if to_where %} and ({{ to_where }}){% endif %}
 ),
 
 failures as (
-    select
-        child_rows.child_key,
-        child_rows.child_date
+    select child_rows.*
     from child_rows
     left join parent_rows
         on
             child_rows.child_key = parent_rows.parent_key
-            and child_rows.child_date = parent_rows.parent_date
+            and parent_rows.parent_date {{ '=' if parent_date == 'same' else '>=' }} child_rows.child_date
+            {%- for column in also_equal %}
+            and child_rows.child_{{ column }} = parent_rows.parent_{{ column }}
+            {%- endfor %}
     where parent_rows.parent_key is null
 )
 

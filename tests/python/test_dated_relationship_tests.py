@@ -16,10 +16,15 @@ from conftest import PROJECT_ROOT, Pipeline
 from test_incremental_sessions import DAY1, land_two_days, session_id
 
 DATED_TESTS = {
-    "page_views": "fct_page_views,test_name:relationships_on_date",
-    "duplicates": "duplicate_events,test_name:relationships_on_date",
+    "page_views": "fct_page_views__event_is_in_fct_events",
+    "duplicates": "duplicate_events__kept_copy_is_in_fct_events",
     "sessions": "fct_sessions__every_session_has_events",
+    "event_sessions": "fct_events__session_is_in_fct_sessions",
+    "event_bot_flags": "fct_events__is_bot_is_the_sessions",
+    "page_view_sessions": "fct_page_views__session_is_in_fct_sessions",
+    "page_view_human_sessions": "fct_page_views__human_sessions_only",
 }
+U1_SESSION = session_id("u1", "a1")  # a1 (page view), a2 (click) on DAY1
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +77,19 @@ def test_a_dated_relationship_test_passes_on_intact_tables_and_bounds_the_other_
     # a2's kept copy is in fct_events, but not as landed on the duplicate's kept_dt
     ("duplicates", "update main.fct_events set dt = dt + 1 where event_id = 'a2'"),
     ("sessions", f"delete from main.fct_events where session_id = '{session_id('u5', 'x0')}'"),
+    ("event_sessions", f"delete from main.fct_sessions where session_id = '{U1_SESSION}'"),
+    # the session's last landing day before its events' landing day
+    ("event_sessions", f"update main.fct_sessions set last_dt = last_dt - 5 where session_id = '{U1_SESSION}'"),
+    ("event_bot_flags", f"update main.fct_sessions set is_bot = not is_bot where session_id = '{U1_SESSION}'"),
+    ("page_view_sessions", f"delete from main.fct_sessions where session_id = '{U1_SESSION}'"),
+    # the session ends before its page view's day
+    ("page_view_sessions",
+     f"update main.fct_sessions set session_end = session_end - interval 2 day where session_id = '{U1_SESSION}'"),
+    ("page_view_human_sessions", f"update main.fct_sessions set is_bot = true where session_id = '{U1_SESSION}'"),
 ], ids=["page_view_without_event", "page_view_event_on_another_day", "duplicate_kept_copy_moved",
-        "session_without_events"])
+        "session_without_events", "event_without_session", "event_session_dated_too_early",
+        "event_bot_flag_differs_from_session", "page_view_without_session", "page_view_session_ends_too_early",
+        "page_view_of_a_bot_session"])
 def test_a_dated_relationship_test_fails_on_the_broken_link_it_guards(
         built: Pipeline, tmp_path: Path, name: str, corruption: str) -> None:
     code, _, output = run_dated_test(built, tmp_path, name, corruption)
