@@ -68,3 +68,4 @@ final as (
 )
 
 select * from final
+{{ full_build_order_by('event_date') }}

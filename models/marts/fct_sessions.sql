@@ -54,3 +54,4 @@ final as (
 )
 
 select * from final
+{{ full_build_order_by('session_date') }}
