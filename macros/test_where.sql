@@ -48,3 +48,12 @@
     {#- a constant, so that the engine can skip older partitions / row groups -#}
     {{- return(column ~ " >= date '" ~ window_start.strftime('%Y-%m-%d') ~ "'") -}}
 {%- endmacro %}
+
+
+{% macro running_data_tests() -%}
+    {#- True while dbt runs data tests against the warehouse (`dbt test`, `dbt build`, `dbt
+        retry`), false when it only compiles them (`dbt compile`, `dbt docs generate`, parsing):
+        a test may then query the warehouse for a bound (e.g. the earliest tested date), which
+        would fail on a warehouse not built yet. -#}
+    {{- return(execute and flags.WHICH in ['test', 'build', 'retry']) -}}
+{%- endmacro %}

@@ -4,9 +4,9 @@
     With date_column / to_date_column, a child is known to be dated on or after its parent (a
     session's events happen on or after its session_date): only the children from the earliest
     tested parent's date on are read (a literal, one query when the test runs), so the test's cost
-    follows the window it tests, not the child table's history. -#}
+    follows the window it tests, not the child table's history (not when dbt only compiles). -#}
 {%- set first_date = none -%}
-{%- if execute and date_column and to_date_column -%}
+{%- if running_data_tests() and date_column and to_date_column -%}
     {#- as text: Spark's Thrift client returns dates as strings -#}
     {%- set first_date = run_query(
         "select cast(coalesce(min(" ~ date_column ~ "), date '9999-12-31') as string) from " ~ model

@@ -9,13 +9,14 @@
     dated on or after the child, only the parent's rows from the earliest child date on are read:
     that date is a literal (one query when the test runs), so the engine skips older row groups /
     partitions and a daily refresh's test costs in proportion to the window it tests, not to the
-    parent's history. -#}
+    parent's history. When dbt only compiles (compile, docs generate: the tables may not exist
+    yet), the parent is not bounded. -#}
 {%- if parent_date not in ('same', 'on_or_after') -%}
     {{- exceptions.raise_compiler_error(
         "relationships_on_date: parent_date must be 'same' or 'on_or_after', not '" ~ parent_date ~ "'") -}}
 {%- endif -%}
 {%- set first_date = none -%}
-{%- if execute -%}
+{%- if running_data_tests() -%}
     {#- as text: Spark's Thrift client returns dates as strings -#}
     {%- set first_date = run_query(
         'select cast(min(' ~ date_column ~ ') as string) from ' ~ model ~ ' where ' ~ column_name ~ ' is not null'
@@ -43,7 +44,7 @@ parent_rows as (
         {%- endfor %}
     from {{ to }}
     where
-        {%- if execute %} {% if first_date is none %}false{% else %}{{ to_date_column }} >= date '{{ first_date }}'{% endif %}
+        {%- if running_data_tests() %} {% if first_date is none %}false{% else %}{{ to_date_column }} >= date '{{ first_date }}'{% endif %}
         {%- else %} true
         {%- endif %}
         {%- if to_where %} and ({{ to_where }}){% endif %}

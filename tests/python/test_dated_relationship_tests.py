@@ -94,3 +94,21 @@ def test_a_dated_relationship_test_fails_on_the_broken_link_it_guards(
         built: Pipeline, tmp_path: Path, name: str, corruption: str) -> None:
     code, _, output = run_dated_test(built, tmp_path, name, corruption)
     assert code == 1 and "Failure in test" in output, output[-3000:]
+
+
+def test_dated_tests_compile_before_the_warehouse_is_built(tmp_path: Path) -> None:
+    """`dbt compile` (and `dbt docs generate`) on a warehouse not built yet: the dated tests do not
+    query it for their bound, they leave the other table unbounded."""
+    env = {
+        **os.environ, "CLICKSTREAM_WAREHOUSE": str(tmp_path / "empty.duckdb"),
+        "CLICKSTREAM_RAW_ROOT": str(tmp_path / "raw"), "DO_NOT_TRACK": "1", "DBT_PROFILES_DIR": str(PROJECT_ROOT),
+    }
+    target = tmp_path / "target"
+    result = subprocess.run(
+        [str(PROJECT_ROOT / ".venv" / "bin" / "dbt"), "compile", "--select", " ".join(DATED_TESTS.values()),
+         "--target-path", str(target), "--log-path", str(tmp_path / "logs")],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    compiled = [path.read_text() for path in (target / "compiled").rglob("*.sql")]
+    assert len(compiled) == len(DATED_TESTS) and not any(">= date '" in sql for sql in compiled)
