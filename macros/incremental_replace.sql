@@ -48,11 +48,8 @@
     {%- endif -%}
     {%- set floor_macro = config.get('replace_scope_floor_macro') -%}
     {%- set floor = context[floor_macro]() if floor_macro else "date '9999-12-31'" -%}
-    {#- as text: Spark's Thrift client returns dates as strings -#}
-    {%- set first_day = run_query(
-        "select cast(least(coalesce(min(" ~ column ~ "), date '9999-12-31'), " ~ floor ~ ") as string) from " ~ source
-    ).columns[0].values()[0] -%}
-    {{- return(column ~ " >= date '" ~ first_day ~ "'") -}}
+    {{- return(column ~ ' >= ' ~ query_date_literal(
+        "select least(coalesce(min(" ~ column ~ "), date '9999-12-31'), " ~ floor ~ ") from " ~ source)) -}}
 {%- endmacro %}
 
 
@@ -61,11 +58,8 @@
         (int_sessions_replaced), as a date literal; '9999-12-31' when there are none. Every
         stored event, page view or session with one of these session ids happened on or after
         that date, since a session's id is derived from its first event. -#}
-    {#- as text: Spark's Thrift client returns dates as strings -#}
-    {%- set first_day = run_query(
-        "select cast(coalesce(min(session_date), date '9999-12-31') as string) from " ~ ref('int_sessions_replaced')
-    ).columns[0].values()[0] -%}
-    {{- return("date '" ~ first_day ~ "'") -}}
+    {{- return(query_date_literal(
+        "select coalesce(min(session_date), date '9999-12-31') from " ~ ref('int_sessions_replaced'))) -}}
 {%- endmacro %}
 
 

@@ -128,10 +128,6 @@
     {%- if batch_files is none -%}
         (select coalesce(min(dt), date '9999-12-31') from {{ ref('stg_click_events__files') }})
     {%- else -%}
-        {#- as text: Spark's Thrift client returns dates as strings -#}
-        {%- set first_day = run_query(
-            "select cast(coalesce(min(dt), date '9999-12-31') as string) from " ~ batch_files
-        ).columns[0].values()[0] -%}
-        date '{{ first_day }}'
+        {{ query_date_literal("select coalesce(min(dt), date '9999-12-31') from " ~ batch_files) }}
     {%- endif -%}
 {%- endmacro %}

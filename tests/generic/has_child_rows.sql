@@ -7,11 +7,9 @@
     follows the window it tests, not the child table's history (not when dbt only compiles). -#}
 {%- set first_date = none -%}
 {%- if running_data_tests() and date_column and to_date_column -%}
-    {#- as text: Spark's Thrift client returns dates as strings -#}
-    {%- set first_date = run_query(
-        "select cast(coalesce(min(" ~ date_column ~ "), date '9999-12-31') as string) from " ~ model
-        ~ ' where ' ~ column_name ~ ' is not null'
-    ).columns[0].values()[0] -%}
+    {%- set first_date = query_date_literal(
+        "select coalesce(min(" ~ date_column ~ "), date '9999-12-31') from " ~ model
+        ~ ' where ' ~ column_name ~ ' is not null') -%}
 {%- endif %}
 with
 
@@ -25,7 +23,7 @@ child_rows as (
     select {{ field }} as child_key
     from {{ to }}
     {%- if first_date is not none %}
-    where {{ to_date_column }} >= date '{{ first_date }}'
+    where {{ to_date_column }} >= {{ first_date }}
     {%- endif %}
 ),
 

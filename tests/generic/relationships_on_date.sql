@@ -17,10 +17,8 @@
 {%- endif -%}
 {%- set first_date = none -%}
 {%- if running_data_tests() -%}
-    {#- as text: Spark's Thrift client returns dates as strings -#}
-    {%- set first_date = run_query(
-        'select cast(min(' ~ date_column ~ ') as string) from ' ~ model ~ ' where ' ~ column_name ~ ' is not null'
-    ).columns[0].values()[0] -%}
+    {%- set first_date = query_date_literal(
+        'select min(' ~ date_column ~ ') from ' ~ model ~ ' where ' ~ column_name ~ ' is not null') -%}
 {%- endif %}
 with
 
@@ -44,7 +42,7 @@ parent_rows as (
         {%- endfor %}
     from {{ to }}
     where
-        {%- if running_data_tests() %} {% if first_date is none %}false{% else %}{{ to_date_column }} >= date '{{ first_date }}'{% endif %}
+        {%- if running_data_tests() %} {% if first_date is none %}false{% else %}{{ to_date_column }} >= {{ first_date }}{% endif %}
         {%- else %} true
         {%- endif %}
         {%- if to_where %} and ({{ to_where }}){% endif %}
