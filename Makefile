@@ -1,4 +1,4 @@
-# clickstream — the README's two commands are `make run` and `make test`.
+# clickstream — the README's two commands are `make run` and `make test`; `make help` lists the rest.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -8,70 +8,76 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROFILES_DIR := $(CURDIR)
 
-# Sample size for `make run` (override: make run DAYS=5 EVENTS_PER_DAY=200000).
-START_DATE ?= 2024-03-01
+# Sample size for `make run` (override: make run DAYS=5 EVENTS_PER_DAY=200000). Without START_DATE
+# the sample ends on the current UTC day; a fixed START_DATE gives the same bytes every time.
+START_DATE ?=
 DAYS ?= 4
 EVENTS_PER_DAY ?= 100000
 SEED ?= 42
 
-.PHONY: setup browser run test test-main test-spark lint docs bench clean spark-setup
+.DEFAULT_GOAL := help
+.PHONY: help setup spark-setup browser run test test-main test-spark lint format docs bench clean
 
-setup: $(STAMP)
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): requirements.txt constraints.txt
+setup: $(STAMP) ## create .venv and install clickstream (editable) with the pinned constraints
+
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[kafka,dev]" -c constraints.txt
 	@touch $(STAMP)
 
-# Optional Spark extra (issue #7, docs/spark.md): pyspark + dbt-spark on top of `setup`.
 SPARK_STAMP := $(VENV)/.spark-installed
-spark-setup: $(SPARK_STAMP)
+spark-setup: $(SPARK_STAMP) ## add the Spark extra (pyspark + dbt-spark, docs/spark.md)
 
-$(SPARK_STAMP): $(STAMP) requirements-spark.txt constraints-spark.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-spark.txt \
+$(SPARK_STAMP): $(STAMP) constraints-spark.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[kafka,dev,spark]" \
 		-c constraints.txt -c constraints-spark.txt
 	@touch $(SPARK_STAMP)
 
-# Debian's chromium for the browser tests (installed when missing; idempotent).
-browser:
+browser: ## install Debian's chromium for the browser tests when it is missing
 	@bash scripts/ensure_chromium.sh
 
-run: setup
-	$(BIN)/python scripts/run_sample.py --start-date $(START_DATE) --days $(DAYS) \
+run: setup ## land a sample, refresh it, export Parquet, build the docs and the report
+	$(BIN)/clickstream sample $(if $(START_DATE),--start-date $(START_DATE)) --days $(DAYS) \
 		--events-per-day $(EVENTS_PER_DAY) --seed $(SEED)
 
-# Every test: the DuckDB/Kafka/browser suite on TEST_WORKERS pytest-xdist workers (one test module
-# per worker: module fixtures are built once; 2 workers take ~7 instead of ~13 min on 2 cores, as
-# much of a test is single-threaded dbt start-up), then the Spark suite on its own (beside the
-# others, its JVMs slowed everything down more than they saved). test-main / test-spark run one part.
-SPARK_TESTS := tests/python/test_spark_cluster.py tests/python/test_spark_equality.py
+# Every test: the non-Spark suite on TEST_WORKERS pytest-xdist workers (one test module per
+# worker: module fixtures are built once; much of a test is single-threaded dbt start-up), then
+# the Spark suite on its own (beside the others, its JVMs slowed everything down), then the linters.
 TEST_WORKERS ?= 2
-test: setup spark-setup browser
+test: setup spark-setup browser ## run every test (set-up included), then the linters
 	$(MAKE) --no-print-directory test-main
 	$(MAKE) --no-print-directory test-spark
 	$(MAKE) --no-print-directory lint
 
-test-main: setup
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile tests/python $(addprefix --ignore=,$(SPARK_TESTS))
+test-main: setup ## the tests not marked spark
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not spark"
 
-test-spark:
+test-spark: spark-setup ## the tests marked spark (a real local Spark cluster)
 	@mkdir -p test-artifacts
-	$(BIN)/python -m pytest -q -p no:cacheprovider --basetemp=$(CURDIR)/test-artifacts/spark-pytest $(SPARK_TESTS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider --basetemp=$(CURDIR)/test-artifacts/spark-pytest -m spark
 
-# Linting renders the models against an empty landing zone, so the result never depends on what
-# happens to be under data/raw.
-lint: setup
+# SQL linting renders the models against an empty landing zone, so the result never depends on
+# what happens to be under data/raw.
+lint: setup ## sqlfluff on the SQL, ruff (lint and format check) on the Python
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	CLICKSTREAM_RAW_ROOT=$(CURDIR)/.lint-no-raw-files $(BIN)/sqlfluff lint models macros tests/generic
+
+format: setup ## apply ruff's fixes and formatting to the Python
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+docs: setup ## build the dbt docs site and serve it on http://127.0.0.1:8080
+	$(BIN)/clickstream docs --serve --port 8080
 
 # The benchmark (docs/benchmark.md): 10 days x 1M events by default.
 # Smaller: make bench BENCH_ARGS="--days 10 --events-per-day 200000"
 BENCH_ARGS ?=
-bench: setup
+bench: setup ## the benchmark against its peers (docs/benchmark.md)
 	$(BIN)/python scripts/benchmark.py $(BENCH_ARGS)
 
-docs: setup
-	$(BIN)/dbt docs generate
-	$(BIN)/dbt docs serve --port 8080
-
-clean:
-	rm -rf target logs data
+clean: ## remove dbt's target/ and logs/ and the test artifacts (data/ is kept: it holds landed raw files)
+	rm -rf target logs test-artifacts

@@ -38,16 +38,16 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import duckdb
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pipeline_paths import PROJECT_ROOT, raw_files  # noqa: E402
+from clickstream.paths import PROJECT_ROOT, raw_files
 
 LOG = logging.getLogger("clickstream.benchmark")
 SCRIPTS = PROJECT_ROOT / "scripts"
@@ -92,12 +92,14 @@ from read_csv(
 ) with ordinality
 """
 EXPORT_LOG_LINE = re.compile(
-    r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}) .*export: \d+ partitions written, \d+ removed in ([0-9.]+) s", re.M)
+    r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}) .*export: \d+ partitions written, \d+ removed in ([0-9.]+) s", re.M
+)
 
 
 # --------------------------------------------------------------------------------------------
 # settings
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -127,13 +129,19 @@ class Settings:
         if self.smoke:
             return 1
         small = self.total_events <= SMALL_EVENTS
-        return {"lower_bound": 3, "full_refresh": 3 if small else 1, "daily_refresh": 1,
-                "pandas_peer": 3 if small else 1, "duckdb_floor": 3 if small else 1}[part]
+        return {
+            "lower_bound": 3,
+            "full_refresh": 3 if small else 1,
+            "daily_refresh": 1,
+            "pandas_peer": 3 if small else 1,
+            "duckdb_floor": 3 if small else 1,
+        }[part]
 
 
 # --------------------------------------------------------------------------------------------
 # measuring a process tree
 # --------------------------------------------------------------------------------------------
+
 
 def children_of(pid: int) -> list[int]:
     """Direct children of a process (all its threads' children)."""
@@ -248,9 +256,11 @@ def noise(runs: list[ProcessRun]) -> dict[str, float]:
     """How much CPU the rest of the machine used while these runs were measured."""
     other = sum(r.other_cpu_seconds for r in runs)
     capacity = sum(r.seconds for r in runs) * (os.cpu_count() or 1)
-    return {"cpu_seconds": round(statistics.median(r.cpu_seconds for r in runs), 3),
-            "other_cpu_seconds": round(other, 3),
-            "other_cpu_share": round(other / capacity, 3) if capacity else 0.0}
+    return {
+        "cpu_seconds": round(statistics.median(r.cpu_seconds for r in runs), 3),
+        "other_cpu_seconds": round(other, 3),
+        "other_cpu_share": round(other / capacity, 3) if capacity else 0.0,
+    }
 
 
 def run_measured(command: list[str], log_stem: Path, interval: float) -> ProcessRun:
@@ -305,6 +315,7 @@ def checked(run: ProcessRun, what: str, log_stem: Path) -> ProcessRun:
 # --------------------------------------------------------------------------------------------
 # dbt timings
 # --------------------------------------------------------------------------------------------
+
 
 def utc_timestamp(text: str) -> float:
     """Seconds since the epoch of dbt's ISO timestamps ('2026-01-01T10:00:00.123456Z')."""
@@ -396,11 +407,16 @@ def refresh_breakdown(run: ProcessRun, warehouse: Path) -> dict[str, Any]:
 # the parts
 # --------------------------------------------------------------------------------------------
 
+
 def generate(settings: Settings, raw_root: Path) -> dict[str, Any]:
     """Land the data set (or reuse an identical one kept from an earlier --keep run)."""
     stamp_path = settings.work_dir / "raw_all.generated.json"
-    wanted = {"start_date": settings.start_date, "days": settings.days,
-              "events_per_day": settings.events_per_day, "seed": settings.seed}
+    wanted = {
+        "start_date": settings.start_date,
+        "days": settings.days,
+        "events_per_day": settings.events_per_day,
+        "seed": settings.seed,
+    }
     seconds = None
     if stamp_path.exists() and json.loads(stamp_path.read_text()).get("arguments") == wanted and raw_root.exists():
         LOG.info("reusing the landing zone generated earlier under %s", raw_root)
@@ -408,13 +424,39 @@ def generate(settings: Settings, raw_root: Path) -> dict[str, Any]:
     else:
         shutil.rmtree(raw_root, ignore_errors=True)
         stamp_path.unlink(missing_ok=True)
-        LOG.info("generating %d days x %d events/day (seed %d) under %s", settings.days, settings.events_per_day, settings.seed, raw_root)
+        LOG.info(
+            "generating %d days x %d events/day (seed %d) under %s",
+            settings.days,
+            settings.events_per_day,
+            settings.seed,
+            raw_root,
+        )
         log_stem = settings.work_dir / "logs" / "generate"
-        run = checked(run_measured([
-            sys.executable, str(SCRIPTS / "generate_events.py"), "--start-date", settings.start_date,
-            "--days", str(settings.days), "--events-per-day", str(settings.events_per_day),
-            "--seed", str(settings.seed), "--raw-root", str(raw_root), "--quiet",
-        ], log_stem, settings.sample_interval), "generate_events.py", log_stem)
+        run = checked(
+            run_measured(
+                [
+                    sys.executable,
+                    "-m",
+                    "clickstream",
+                    "generate",
+                    "--start-date",
+                    settings.start_date,
+                    "--days",
+                    str(settings.days),
+                    "--events-per-day",
+                    str(settings.events_per_day),
+                    "--seed",
+                    str(settings.seed),
+                    "--raw-root",
+                    str(raw_root),
+                    "--quiet",
+                ],
+                log_stem,
+                settings.sample_interval,
+            ),
+            "generate_events.py",
+            log_stem,
+        )
         seconds = round(run.seconds, 3)
         LOG.info("%s", run.stdout.strip())
         stamp_path.write_text(json.dumps({"arguments": wanted, "generate_seconds": seconds}))
@@ -437,7 +479,9 @@ def lower_bound(settings: Settings, raw_root: Path) -> dict[str, Any]:
     """DuckDB reading every raw line once, in a fresh in-memory database per run."""
     files = [str(p) for p in raw_files(raw_root)]
     file_list = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
-    sql = READ_RAW_LINES_SQL.format(files=file_list, max_line=MAX_LINE_BYTES, buffer=max(2 * MAX_LINE_BYTES, 32 * 1024 * 1024))
+    sql = READ_RAW_LINES_SQL.format(
+        files=file_list, max_line=MAX_LINE_BYTES, buffer=max(2 * MAX_LINE_BYTES, 32 * 1024 * 1024)
+    )
     runs = settings.runs("lower_bound")
     seconds, lines, rejected, text_bytes = [], 0, 0, 0
     for index in range(runs):
@@ -446,7 +490,9 @@ def lower_bound(settings: Settings, raw_root: Path) -> dict[str, Any]:
             started = time.perf_counter()
             lines, text_bytes = con.execute(sql).fetchall()[0]
             seconds.append(time.perf_counter() - started)
-            rejected = con.execute("select count(*) from (select distinct file_id, line from lower_bound_rejects)").fetchall()[0][0]
+            rejected = con.execute(
+                "select count(*) from (select distinct file_id, line from lower_bound_rejects)"
+            ).fetchall()[0][0]
         LOG.info("lower bound run %d/%d: %d lines read in %.2f s", index + 1, runs, lines + rejected, seconds[-1])
     return {
         "runs": runs,
@@ -474,15 +520,29 @@ def warehouse_counts(warehouse: Path) -> dict[str, int]:
         lines_read, blank, quarantined, duplicates = con.execute(
             "select sum(lines_read), sum(blank_lines), sum(quarantined_lines), sum(duplicate_lines) from main.agg_ingest_daily"
         ).fetchall()[0]
-    return {"valid_events": int(valid_events), "sessions": int(sessions), "raw_lines": int(lines_read),
-            "blank_lines": int(blank), "quarantined_lines": int(quarantined), "duplicate_lines": int(duplicates)}
+    return {
+        "valid_events": int(valid_events),
+        "sessions": int(sessions),
+        "raw_lines": int(lines_read),
+        "blank_lines": int(blank),
+        "quarantined_lines": int(quarantined),
+        "duplicate_lines": int(duplicates),
+    }
 
 
 def refresh_command(settings: Settings, raw_root: Path, run_dir: Path, *extra: str) -> list[str]:
     command = [
-        sys.executable, str(SCRIPTS / "refresh.py"), "--raw-root", str(raw_root),
-        "--warehouse", str(run_dir / "warehouse" / "clickstream.duckdb"),
-        "--export-root", str(run_dir / "exports"), *extra,
+        sys.executable,
+        "-m",
+        "clickstream",
+        "refresh",
+        "--raw-root",
+        str(raw_root),
+        "--warehouse",
+        str(run_dir / "warehouse" / "clickstream.duckdb"),
+        "--export-root",
+        str(run_dir / "exports"),
+        *extra,
     ]
     if settings.threads:
         command += ["--threads", str(settings.threads)]
@@ -500,12 +560,19 @@ def full_refresh(settings: Settings, raw_root: Path) -> tuple[dict[str, Any], Pa
         shutil.rmtree(run_dir, ignore_errors=True)
         log_stem = settings.work_dir / "logs" / f"full_refresh_{index + 1}"
         LOG.info("full refresh run %d/%d", index + 1, runs)
-        run = checked(run_measured(refresh_command(settings, raw_root, run_dir, "--full-refresh"), log_stem,
-                                   settings.sample_interval), "refresh.py --full-refresh", log_stem)
+        run = checked(
+            run_measured(
+                refresh_command(settings, raw_root, run_dir, "--full-refresh"), log_stem, settings.sample_interval
+            ),
+            "refresh.py --full-refresh",
+            log_stem,
+        )
         measured.append(run)
         breakdowns.append(refresh_breakdown(run, run_dir / "warehouse" / "clickstream.duckdb"))
         keep_dbt_log(run_dir / "warehouse", log_stem)
-        LOG.info("full refresh run %d/%d: %.1f s, peak RSS %.2f GB", index + 1, runs, run.seconds, run.peak_rss_bytes / GB)
+        LOG.info(
+            "full refresh run %d/%d: %.1f s, peak RSS %.2f GB", index + 1, runs, run.seconds, run.peak_rss_bytes / GB
+        )
     warehouse = run_dir / "warehouse" / "clickstream.duckdb"
     counts = warehouse_counts(warehouse)
     seconds = statistics.median(r.seconds for r in measured)
@@ -565,27 +632,41 @@ def daily_refresh(settings: Settings, raw_root: Path) -> tuple[dict[str, Any], P
         for day in days:
             land_day(raw_root, daily_raw, day)
             log_stem = settings.work_dir / "logs" / f"daily_{index + 1}_{day}"
-            run = checked(run_measured(refresh_command(settings, daily_raw, run_dir, "--date", day), log_stem,
-                                       settings.sample_interval), f"refresh.py --date {day}", log_stem)
+            run = checked(
+                run_measured(
+                    refresh_command(settings, daily_raw, run_dir, "--date", day), log_stem, settings.sample_interval
+                ),
+                f"refresh.py --date {day}",
+                log_stem,
+            )
             per_day[day].append(run)
             breakdown_last[day] = refresh_breakdown(run, run_dir / "warehouse" / "clickstream.duckdb")
             keep_dbt_log(run_dir / "warehouse", log_stem)
-            LOG.info("daily run %d/%d, dt=%s: %.1f s, peak RSS %.2f GB", index + 1, runs, day, run.seconds, run.peak_rss_bytes / GB)
+            LOG.info(
+                "daily run %d/%d, dt=%s: %.1f s, peak RSS %.2f GB",
+                index + 1,
+                runs,
+                day,
+                run.seconds,
+                run.peak_rss_bytes / GB,
+            )
     warehouse = run_dir / "warehouse" / "clickstream.duckdb"
     counts = warehouse_counts(warehouse)
     day_rows = []
     for day in days:
         day_runs = per_day[day]
-        day_rows.append({
-            "dt": day,
-            "seconds": round(statistics.median(r.seconds for r in day_runs), 3),
-            "seconds_all": [round(r.seconds, 3) for r in day_runs],
-            "peak_rss_bytes": max(r.peak_rss_bytes for r in day_runs),
-            "cpu_seconds": round(statistics.median(r.cpu_seconds for r in day_runs), 3),
-            "fixed_overhead_seconds": breakdown_last[day]["fixed_overhead_seconds"],
-            "dbt_run_seconds": breakdown_last[day]["dbt_run_seconds"],
-            "export_seconds": breakdown_last[day]["export_seconds"],
-        })
+        day_rows.append(
+            {
+                "dt": day,
+                "seconds": round(statistics.median(r.seconds for r in day_runs), 3),
+                "seconds_all": [round(r.seconds, 3) for r in day_runs],
+                "peak_rss_bytes": max(r.peak_rss_bytes for r in day_runs),
+                "cpu_seconds": round(statistics.median(r.cpu_seconds for r in day_runs), 3),
+                "fixed_overhead_seconds": breakdown_last[day]["fixed_overhead_seconds"],
+                "dbt_run_seconds": breakdown_last[day]["dbt_run_seconds"],
+                "export_seconds": breakdown_last[day]["export_seconds"],
+            }
+        )
     total = sum(row["seconds"] for row in day_rows)
     # On day k, late events of the k - late_arrival_days earlier days land too, and their dates'
     # partitions are rewritten: the first days ramp up until that window lies in the history.
@@ -619,11 +700,26 @@ def pandas_peer(settings: Settings, raw_root: Path) -> tuple[dict[str, Any], Pat
         shutil.rmtree(output, ignore_errors=True)
         log_stem = settings.work_dir / "logs" / f"pandas_peer_{index + 1}"
         LOG.info("pandas peer run %d/%d", index + 1, runs)
-        run = checked(run_measured([sys.executable, str(SCRIPTS / "pandas_peer.py"), "--raw-root", str(raw_root),
-                                    "--output-dir", str(output)], log_stem, settings.sample_interval),
-                      "pandas_peer.py", log_stem)
+        run = checked(
+            run_measured(
+                [
+                    sys.executable,
+                    str(SCRIPTS / "pandas_peer.py"),
+                    "--raw-root",
+                    str(raw_root),
+                    "--output-dir",
+                    str(output),
+                ],
+                log_stem,
+                settings.sample_interval,
+            ),
+            "pandas_peer.py",
+            log_stem,
+        )
         measured.append(run)
-        LOG.info("pandas peer run %d/%d: %.1f s, peak RSS %.2f GB", index + 1, runs, run.seconds, run.peak_rss_bytes / GB)
+        LOG.info(
+            "pandas peer run %d/%d: %.1f s, peak RSS %.2f GB", index + 1, runs, run.seconds, run.peak_rss_bytes / GB
+        )
     seconds = statistics.median(r.seconds for r in measured)
     return {
         "runs": runs,
@@ -645,13 +741,34 @@ def duckdb_floor(settings: Settings, raw_root: Path) -> dict[str, Any]:
         measured, results = [], []
         for index in range(runs):
             log_stem = settings.work_dir / "logs" / f"duckdb_floor_{variant}_{index + 1}"
-            run = checked(run_measured([sys.executable, str(SCRIPTS / "duckdb_floor.py"), "--raw-root", str(raw_root),
-                                        "--output-dir", str(output), "--memory-limit", memory_limit],
-                                       log_stem, settings.sample_interval), "duckdb_floor.py", log_stem)
+            run = checked(
+                run_measured(
+                    [
+                        sys.executable,
+                        str(SCRIPTS / "duckdb_floor.py"),
+                        "--raw-root",
+                        str(raw_root),
+                        "--output-dir",
+                        str(output),
+                        "--memory-limit",
+                        memory_limit,
+                    ],
+                    log_stem,
+                    settings.sample_interval,
+                ),
+                "duckdb_floor.py",
+                log_stem,
+            )
             measured.append(run)
             results.append(json.loads(run.stdout.strip().splitlines()[-1]))
-            LOG.info("DuckDB floor (memory limit %s) run %d/%d: %.1f s, peak RSS %.2f GB",
-                     memory_limit, index + 1, runs, run.seconds, run.peak_rss_bytes / GB)
+            LOG.info(
+                "DuckDB floor (memory limit %s) run %d/%d: %.1f s, peak RSS %.2f GB",
+                memory_limit,
+                index + 1,
+                runs,
+                run.seconds,
+                run.peak_rss_bytes / GB,
+            )
         seconds = statistics.median(r.seconds for r in measured)
         found[variant] = {
             "memory_limit": memory_limit,
@@ -675,7 +792,9 @@ def compare_outputs(full_warehouse: Path, daily_warehouse: Path, peer_output: Pa
     with duckdb.connect() as con:
         con.execute(f"attach '{str(full_warehouse).replace(chr(39), chr(39) * 2)}' as full_wh (read_only)")
         con.execute(f"attach '{str(daily_warehouse).replace(chr(39), chr(39) * 2)}' as daily_wh (read_only)")
-        con.execute(f"create temp view peer as select {columns} from read_parquet('{peer_glob}', hive_partitioning = true)")
+        con.execute(
+            f"create temp view peer as select {columns} from read_parquet('{peer_glob}', hive_partitioning = true)"
+        )
 
         def differences(left: str, right: str) -> int:
             return con.execute(
@@ -697,6 +816,7 @@ def compare_outputs(full_warehouse: Path, daily_warehouse: Path, peer_output: Pa
 # --------------------------------------------------------------------------------------------
 # machine and report
 # --------------------------------------------------------------------------------------------
+
 
 def machine_info() -> dict[str, Any]:
     cpu_model = platform.processor() or "unknown"
@@ -735,13 +855,21 @@ def load_average() -> list[float]:
 
 def project_state() -> dict[str, Any]:
     """The git commit benchmarked, and how many files differ from it (uncommitted work)."""
+
     def git(*args: str) -> str:
         try:
-            return subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=30).stdout.strip()
+            return subprocess.run(
+                ["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=30
+            ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return ""
+
     changed = [line for line in git("status", "--porcelain").splitlines() if line.strip()]
-    return {"path": str(PROJECT_ROOT), "commit": git("rev-parse", "HEAD") or "unknown", "uncommitted_files": len(changed)}
+    return {
+        "path": str(PROJECT_ROOT),
+        "commit": git("rev-parse", "HEAD") or "unknown",
+        "uncommitted_files": len(changed),
+    }
 
 
 def versions() -> dict[str, str]:
@@ -755,29 +883,62 @@ def versions() -> dict[str, str]:
 
 
 def evaluate_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
-    full, daily, peer = report["full_refresh"], report["daily_refresh"], report["pandas_peer"]
+    full, daily, _peer = report["full_refresh"], report["daily_refresh"], report["pandas_peer"]
     peak = max(full["peak_rss_bytes"], daily["peak_rss_bytes"])
     targets = [
-        ("full_refresh_events_per_second", "full refresh >= 300,000 valid events/s", full["events_per_second"],
-         full["events_per_second"] >= TARGET_EVENTS_PER_SECOND),
-        ("peak_rss_bytes", "peak memory (process tree, full and daily refresh) < 4 GB", peak, peak < TARGET_PEAK_RSS_BYTES),
-        ("daily_last_to_second_ratio", "daily refresh last day / second day <= 1.25", daily["last_to_second_ratio"],
-         daily["last_to_second_ratio"] <= TARGET_FLATNESS),
-        ("speedup_over_pandas", ">= 10x faster than the pandas peer", report["speedup_over_pandas"],
-         report["speedup_over_pandas"] >= TARGET_SPEEDUP),
+        (
+            "full_refresh_events_per_second",
+            "full refresh >= 300,000 valid events/s",
+            full["events_per_second"],
+            full["events_per_second"] >= TARGET_EVENTS_PER_SECOND,
+        ),
+        (
+            "peak_rss_bytes",
+            "peak memory (process tree, full and daily refresh) < 4 GB",
+            peak,
+            peak < TARGET_PEAK_RSS_BYTES,
+        ),
+        (
+            "daily_last_to_second_ratio",
+            "daily refresh last day / second day <= 1.25",
+            daily["last_to_second_ratio"],
+            daily["last_to_second_ratio"] <= TARGET_FLATNESS,
+        ),
+        (
+            "speedup_over_pandas",
+            ">= 10x faster than the pandas peer",
+            report["speedup_over_pandas"],
+            report["speedup_over_pandas"] >= TARGET_SPEEDUP,
+        ),
     ]
     # What the floor (the peer's job in one DuckDB statement, no validation, same memory limit)
     # reaches on the same figure: a target the floor misses is out of reach of any DuckDB design here.
     floor = report["duckdb_floor"]["memory_limited"]
     floor_values = {
-        "full_refresh_events_per_second": (floor["events_per_second"], floor["events_per_second"] >= TARGET_EVENTS_PER_SECOND),
+        "full_refresh_events_per_second": (
+            floor["events_per_second"],
+            floor["events_per_second"] >= TARGET_EVENTS_PER_SECOND,
+        ),
         "peak_rss_bytes": (floor["peak_rss_bytes"], floor["peak_rss_bytes"] < TARGET_PEAK_RSS_BYTES),
-        "speedup_over_pandas": (report["floor_speedup_over_pandas"], report["floor_speedup_over_pandas"] >= TARGET_SPEEDUP),
+        "speedup_over_pandas": (
+            report["floor_speedup_over_pandas"],
+            report["floor_speedup_over_pandas"] >= TARGET_SPEEDUP,
+        ),
     }
-    return [{"name": name, "target": text, "value": value, "pass": bool(ok),
-             **({"duckdb_floor_value": floor_values[name][0], "duckdb_floor_pass": bool(floor_values[name][1])}
-                if name in floor_values else {})}
-            for name, text, value, ok in targets]
+    return [
+        {
+            "name": name,
+            "target": text,
+            "value": value,
+            "pass": bool(ok),
+            **(
+                {"duckdb_floor_value": floor_values[name][0], "duckdb_floor_pass": bool(floor_values[name][1])}
+                if name in floor_values
+                else {}
+            ),
+        }
+        for name, text, value, ok in targets
+    ]
 
 
 def runs_label(count: int, how: str = "median") -> str:
@@ -786,19 +947,29 @@ def runs_label(count: int, how: str = "median") -> str:
 
 def render(report: dict[str, Any]) -> str:
     data, machine, vers = report["data"], report["machine"], report["versions"]
-    full, daily, lower, peer = report["full_refresh"], report["daily_refresh"], report["lower_bound"], report["pandas_peer"]
+    full, daily, lower, peer = (
+        report["full_refresh"],
+        report["daily_refresh"],
+        report["lower_bound"],
+        report["pandas_peer"],
+    )
     results = {t["name"]: ("PASS" if t["pass"] else "MISS") for t in report["targets"]}
     floor, unlimited = report["duckdb_floor"]["memory_limited"], report["duckdb_floor"]["unlimited"]
 
     def reach(ok: bool) -> str:
         return "reachable" if ok else "OUT OF REACH"
+
     lines = [
         f"clickstream benchmark: {data['days']} landing days x {data['events_per_day']:,} events/day "
         f"(seed {data['seed']}){' [smoke]' if report['settings']['smoke'] else ''}",
         f"machine : {machine['cpu_model']}, {machine['usable_cores']} cores, {machine['memory_bytes'] / GB:.1f} GB RAM, {machine['os']}",
         "versions: " + ", ".join(f"{name} {version}" for name, version in vers.items()),
         f"project : {report['project']['path']} at {report['project']['commit'][:12]}"
-        + (f" + {report['project']['uncommitted_files']} uncommitted files" if report["project"]["uncommitted_files"] else ""),
+        + (
+            f" + {report['project']['uncommitted_files']} uncommitted files"
+            if report["project"]["uncommitted_files"]
+            else ""
+        ),
         f"data    : {data['raw_files']} files, {data['raw_bytes_on_disk'] / GB:.2f} GB on disk ({data['gzip_files']} gzip), "
         f"{full['raw_lines']:,} raw lines, {full['valid_events']:,} valid events, {full['sessions']:,} sessions "
         f"(warm page cache; generated in {data['generate_seconds'] or 0:.1f} s)",
@@ -806,39 +977,120 @@ def render(report: dict[str, Any]) -> str:
     ]
     rows: list[tuple[str, str, str, str, str]] = [
         ("full refresh (dbt build + tests + export)", f"{full['seconds']:.1f} s", runs_label(full["runs"]), "", ""),
-        ("  valid events / s", f"{full['events_per_second']:,.0f}", runs_label(full["runs"]), ">= 300,000",
-         results["full_refresh_events_per_second"]),
+        (
+            "  valid events / s",
+            f"{full['events_per_second']:,.0f}",
+            runs_label(full["runs"]),
+            ">= 300,000",
+            results["full_refresh_events_per_second"],
+        ),
         ("  raw lines / s", f"{full['raw_lines_per_second']:,.0f}", runs_label(full["runs"]), "", ""),
         ("  peak RSS, process tree", f"{full['peak_rss_bytes'] / GB:.2f} GB", runs_label(full["runs"], "max"), "", ""),
         ("  CPU time, process tree", f"{full['cpu_seconds']:.1f} s", runs_label(full["runs"]), "", ""),
         ("  fixed per-invocation overhead", f"{full['breakdown']['fixed_overhead_seconds']:.1f} s", "1 run", "", ""),
-        (f"daily refresh ({len(daily['days'])} days, one by one)", f"{daily['total_seconds']:.1f} s total",
-         runs_label(daily["runs"]), "", ""),
-        ("  second day / last day", f"{daily['second_day_seconds']:.1f} s / {daily['last_day_seconds']:.1f} s",
-         runs_label(daily["runs"]), "", ""),
-        ("  last / second (flatness)", f"{daily['last_to_second_ratio']:.2f}", runs_label(daily["runs"]), "<= 1.25",
-         results["daily_last_to_second_ratio"]),
-        (f"  last / {daily['steady_state_day']} (late-arrival window full)", f"{daily['last_to_steady_state_ratio']:.2f}",
-         runs_label(daily["runs"]), "", ""),
-        ("  peak RSS, process tree", f"{daily['peak_rss_bytes'] / GB:.2f} GB", runs_label(daily["runs"] * len(daily["days"]), "max"), "", ""),
-        ("  fixed per-invocation overhead", f"{daily['median_fixed_overhead_seconds']:.1f} s", f"median of {len(daily['days'])} days", "", ""),
-        ("peak memory, all pipeline runs", f"{max(full['peak_rss_bytes'], daily['peak_rss_bytes']) / GB:.2f} GB", "max", "< 4 GB",
-         results["peak_rss_bytes"]),
+        (
+            f"daily refresh ({len(daily['days'])} days, one by one)",
+            f"{daily['total_seconds']:.1f} s total",
+            runs_label(daily["runs"]),
+            "",
+            "",
+        ),
+        (
+            "  second day / last day",
+            f"{daily['second_day_seconds']:.1f} s / {daily['last_day_seconds']:.1f} s",
+            runs_label(daily["runs"]),
+            "",
+            "",
+        ),
+        (
+            "  last / second (flatness)",
+            f"{daily['last_to_second_ratio']:.2f}",
+            runs_label(daily["runs"]),
+            "<= 1.25",
+            results["daily_last_to_second_ratio"],
+        ),
+        (
+            f"  last / {daily['steady_state_day']} (late-arrival window full)",
+            f"{daily['last_to_steady_state_ratio']:.2f}",
+            runs_label(daily["runs"]),
+            "",
+            "",
+        ),
+        (
+            "  peak RSS, process tree",
+            f"{daily['peak_rss_bytes'] / GB:.2f} GB",
+            runs_label(daily["runs"] * len(daily["days"]), "max"),
+            "",
+            "",
+        ),
+        (
+            "  fixed per-invocation overhead",
+            f"{daily['median_fixed_overhead_seconds']:.1f} s",
+            f"median of {len(daily['days'])} days",
+            "",
+            "",
+        ),
+        (
+            "peak memory, all pipeline runs",
+            f"{max(full['peak_rss_bytes'], daily['peak_rss_bytes']) / GB:.2f} GB",
+            "max",
+            "< 4 GB",
+            results["peak_rss_bytes"],
+        ),
         ("lower bound: DuckDB reads every line", f"{lower['seconds']:.2f} s", runs_label(lower["runs"]), "", ""),
         ("  full refresh / lower bound", f"{report['full_refresh_to_lower_bound']:.1f}x", "", "", ""),
         ("pandas peer (json.loads + pandas)", f"{peer['seconds']:.1f} s", runs_label(peer["runs"]), "", ""),
         ("  peak RSS, process tree", f"{peer['peak_rss_bytes'] / GB:.2f} GB", runs_label(peer["runs"], "max"), "", ""),
         ("  CPU time, process tree", f"{peer['cpu_seconds']:.1f} s", runs_label(peer["runs"]), "", ""),
-        ("  speed-up of full refresh over peer", f"{report['speedup_over_pandas']:.2f}x", "", ">= 10x", results["speedup_over_pandas"]),
-        ("DuckDB floor: peer's job, 1 statement", f"{floor['seconds']:.1f} s", runs_label(report["duckdb_floor"]["runs"]), "", ""),
-        (f"  valid events / s, memory limit {floor['memory_limit']}", f"{floor['events_per_second']:,.0f}",
-         runs_label(report["duckdb_floor"]["runs"]), ">= 300,000", reach(floor["events_per_second"] >= TARGET_EVENTS_PER_SECOND)),
-        ("  peak RSS, process tree", f"{floor['peak_rss_bytes'] / GB:.2f} GB", runs_label(report["duckdb_floor"]["runs"], "max"), "", ""),
-        ("  speed-up of floor over peer", f"{report['floor_speedup_over_pandas']:.2f}x", "", ">= 10x",
-         reach(report["floor_speedup_over_pandas"] >= TARGET_SPEEDUP)),
-        ("  without a memory limit", f"{unlimited['seconds']:.1f} s = {unlimited['events_per_second']:,.0f}/s",
-         runs_label(report["duckdb_floor"]["runs"]), "", ""),
-        ("  its peak RSS", f"{unlimited['peak_rss_bytes'] / GB:.2f} GB", runs_label(report["duckdb_floor"]["runs"], "max"), "", ""),
+        (
+            "  speed-up of full refresh over peer",
+            f"{report['speedup_over_pandas']:.2f}x",
+            "",
+            ">= 10x",
+            results["speedup_over_pandas"],
+        ),
+        (
+            "DuckDB floor: peer's job, 1 statement",
+            f"{floor['seconds']:.1f} s",
+            runs_label(report["duckdb_floor"]["runs"]),
+            "",
+            "",
+        ),
+        (
+            f"  valid events / s, memory limit {floor['memory_limit']}",
+            f"{floor['events_per_second']:,.0f}",
+            runs_label(report["duckdb_floor"]["runs"]),
+            ">= 300,000",
+            reach(floor["events_per_second"] >= TARGET_EVENTS_PER_SECOND),
+        ),
+        (
+            "  peak RSS, process tree",
+            f"{floor['peak_rss_bytes'] / GB:.2f} GB",
+            runs_label(report["duckdb_floor"]["runs"], "max"),
+            "",
+            "",
+        ),
+        (
+            "  speed-up of floor over peer",
+            f"{report['floor_speedup_over_pandas']:.2f}x",
+            "",
+            ">= 10x",
+            reach(report["floor_speedup_over_pandas"] >= TARGET_SPEEDUP),
+        ),
+        (
+            "  without a memory limit",
+            f"{unlimited['seconds']:.1f} s = {unlimited['events_per_second']:,.0f}/s",
+            runs_label(report["duckdb_floor"]["runs"]),
+            "",
+            "",
+        ),
+        (
+            "  its peak RSS",
+            f"{unlimited['peak_rss_bytes'] / GB:.2f} GB",
+            runs_label(report["duckdb_floor"]["runs"], "max"),
+            "",
+            "",
+        ),
     ]
     header = ("measure", "value", "runs", "target", "result")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
@@ -847,11 +1099,18 @@ def render(report: dict[str, Any]) -> str:
     lines.append("  ".join("-" * w for w in widths))
     lines.extend(fmt.format(*row).rstrip() for row in rows)
     lines.append("")
-    lines.append("daily refresh per day (wall seconds = dbt run phase + export + fixed overhead; CPU seconds of the tree):")
+    lines.append(
+        "daily refresh per day (wall seconds = dbt run phase + export + fixed overhead; CPU seconds of the tree):"
+    )
     for row in daily["days"]:
-        lines.append(f"  dt={row['dt']}  {row['seconds']:7.1f} s  = dbt {row['dbt_run_seconds']:6.1f} + export "
-                     f"{row['export_seconds']:5.1f} + overhead {row['fixed_overhead_seconds']:5.1f}   CPU {row['cpu_seconds']:6.1f} s")
-    for title, breakdown in (("full refresh", full["breakdown"]), ("daily refresh, last day", daily["breakdown_last_day"])):
+        lines.append(
+            f"  dt={row['dt']}  {row['seconds']:7.1f} s  = dbt {row['dbt_run_seconds']:6.1f} + export "
+            f"{row['export_seconds']:5.1f} + overhead {row['fixed_overhead_seconds']:5.1f}   CPU {row['cpu_seconds']:6.1f} s"
+        )
+    for title, breakdown in (
+        ("full refresh", full["breakdown"]),
+        ("daily refresh, last day", daily["breakdown_last_day"]),
+    ):
         lines.append("")
         lines.append(
             f"where the time goes, {title}: wall {breakdown['wall_seconds']:.1f} s = dbt run phase "
@@ -867,14 +1126,25 @@ def render(report: dict[str, Any]) -> str:
         )
         for model, seconds in breakdown["models"].items():
             lines.append(f"  {model:<34} {seconds:8.2f} s")
-    shares = {name: report[part]["other_cpu_share"] for name, part in
-              (("full refresh", "full_refresh"), ("daily refresh", "daily_refresh"), ("pandas peer", "pandas_peer"))}
+    shares = {
+        name: report[part]["other_cpu_share"]
+        for name, part in (
+            ("full refresh", "full_refresh"),
+            ("daily refresh", "daily_refresh"),
+            ("pandas peer", "pandas_peer"),
+        )
+    }
     shares["DuckDB floor"] = floor["other_cpu_share"]
     lines.append("")
     lines.append(
-        "other load: the rest of the machine used " + ", ".join(f"{share:.0%} during the {name}" for name, share in shares.items())
+        "other load: the rest of the machine used "
+        + ", ".join(f"{share:.0%} during the {name}" for name, share in shares.items())
         + f" of its CPU (load average at start {machine['load_average_at_start']}, at end {machine.get('load_average_at_end')})"
-        + ("  <-- the machine was not quiet: wall times are inflated, compare CPU times" if max(shares.values()) > 0.1 else "")
+        + (
+            "  <-- the machine was not quiet: wall times are inflated, compare CPU times"
+            if max(shares.values()) > 0.1
+            else ""
+        )
     )
     lines.append("")
     lines.append(
@@ -897,6 +1167,7 @@ def render(report: dict[str, Any]) -> str:
 # entry point
 # --------------------------------------------------------------------------------------------
 
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="benchmark.py",
@@ -916,24 +1187,46 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--days", type=int, default=10, help="landing days to generate (>= 2; default: 10)")
-    parser.add_argument("--events-per-day", type=int, default=1_000_000, help="events generated per landing day (default: 1000000)")
-    parser.add_argument("--seed", type=int, default=42, help="generator seed: same seed, same files (default: 42)")
-    parser.add_argument("--start-date", default="2024-03-01", help="first landing day, YYYY-MM-DD (default: 2024-03-01)")
-    parser.add_argument("--repeat", type=int, metavar="N", help="run every part N times and report medians (default: see below)")
-    parser.add_argument("--threads", type=int, help="dbt threads for refresh.py (default: profiles.yml, 2)")
-    parser.add_argument("--work-dir", help="directory for all benchmark data: landing zones, warehouses, exports, logs "
-                        "(default: a fresh temporary directory under /tmp)")
-    parser.add_argument("--keep", action="store_true", help="keep the generated data, warehouses and exports at the end "
-                        "(default: remove them, keeping only the JSON and logs/); a kept landing zone with the same "
-                        "--days/--events-per-day/--seed/--start-date is reused by the next run in the same --work-dir")
-    parser.add_argument("--json", help="where to write the JSON report (default: <work dir>/benchmark.json)")
-    parser.add_argument("--sample-interval-ms", type=float, default=50.0, help="RSS sampling period of the process tree (default: 50)")
-    parser.add_argument("--smoke", action="store_true", help=f"tiny run for CI: {SMOKE_DAYS} days x {SMOKE_EVENTS_PER_DAY} events, "
-                        "1 run of each part (overrides --days/--events-per-day; --repeat still applies)")
     parser.add_argument(
-        "--kafka-events", type=int, default=None, metavar="N",
+        "--events-per-day", type=int, default=1_000_000, help="events generated per landing day (default: 1000000)"
+    )
+    parser.add_argument("--seed", type=int, default=42, help="generator seed: same seed, same files (default: 42)")
+    parser.add_argument(
+        "--start-date", default="2024-03-01", help="first landing day, YYYY-MM-DD (default: 2024-03-01)"
+    )
+    parser.add_argument(
+        "--repeat", type=int, metavar="N", help="run every part N times and report medians (default: see below)"
+    )
+    parser.add_argument("--threads", type=int, help="dbt threads for refresh.py (default: profiles.yml, 2)")
+    parser.add_argument(
+        "--work-dir",
+        help="directory for all benchmark data: landing zones, warehouses, exports, logs "
+        "(default: a fresh temporary directory under /tmp)",
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the generated data, warehouses and exports at the end "
+        "(default: remove them, keeping only the JSON and logs/); a kept landing zone with the same "
+        "--days/--events-per-day/--seed/--start-date is reused by the next run in the same --work-dir",
+    )
+    parser.add_argument("--json", help="where to write the JSON report (default: <work dir>/benchmark.json)")
+    parser.add_argument(
+        "--sample-interval-ms", type=float, default=50.0, help="RSS sampling period of the process tree (default: 50)"
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help=f"tiny run for CI: {SMOKE_DAYS} days x {SMOKE_EVENTS_PER_DAY} events, "
+        "1 run of each part (overrides --days/--events-per-day; --repeat still applies)",
+    )
+    parser.add_argument(
+        "--kafka-events",
+        type=int,
+        default=None,
+        metavar="N",
         help="also measure the Kafka lander end to end from a filled topic of N events on a local tansu broker "
-             "(scripts/bench_kafka_lander.py; default 200000, 2000 with --smoke; 0 skips it)",
+        "(scripts/bench_kafka_lander.py; default 200000, 2000 with --smoke; 0 skips it)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     return parser
@@ -944,8 +1237,14 @@ def kafka_lander(events: int, work_dir: Path) -> dict[str, Any]:
     scripts/bench_kafka_lander.py on a local broker."""
     json_path = work_dir / "logs" / "kafka_lander.json"
     json_path.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, str(Path(__file__).resolve().parent / "bench_kafka_lander.py"),
-               "--events", str(events), "--json", str(json_path)]
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve().parent / "bench_kafka_lander.py"),
+        "--events",
+        str(events),
+        "--json",
+        str(json_path),
+    ]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise BenchmarkError(f"bench_kafka_lander.py failed ({result.returncode}): {result.stderr[-2000:]}")
@@ -972,10 +1271,18 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         if work_dir == protected.resolve() or protected.resolve() in work_dir.parents:
             raise ValueError(f"--work-dir {work_dir} is inside {protected}: use a directory of its own")
     return Settings(
-        days=days, events_per_day=events_per_day, seed=args.seed, start_date=args.start_date,
-        work_dir=work_dir, work_dir_is_temporary=temporary, keep=args.keep,
+        days=days,
+        events_per_day=events_per_day,
+        seed=args.seed,
+        start_date=args.start_date,
+        work_dir=work_dir,
+        work_dir_is_temporary=temporary,
+        keep=args.keep,
         json_path=Path(args.json).expanduser().resolve() if args.json else work_dir / "benchmark.json",
-        repeat=args.repeat, threads=args.threads, sample_interval=args.sample_interval_ms / 1000.0, smoke=args.smoke,
+        repeat=args.repeat,
+        threads=args.threads,
+        sample_interval=args.sample_interval_ms / 1000.0,
+        smoke=args.smoke,
     )
 
 
@@ -990,17 +1297,21 @@ def cleanup(settings: Settings) -> None:
 
 
 def run_benchmark(settings: Settings) -> dict[str, Any]:
-    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.monotonic()
     raw_root = settings.work_dir / "raw_all"
     report: dict[str, Any] = {
         "version": JSON_VERSION,
         "started_at": started_at,
-        "settings": {**{k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(settings).items()},
-                     "runs": {part: settings.runs(part) for part in ("lower_bound", "full_refresh", "daily_refresh", "pandas_peer",
-                                                                     "duckdb_floor")},
-                     "memory_limit": os.environ.get("CLICKSTREAM_MEMORY_LIMIT", "3GB (profiles.yml default)"),
-                     "dbt_threads": settings.threads or os.environ.get("CLICKSTREAM_DBT_THREADS", "2 (profiles.yml default)")},
+        "settings": {
+            **{k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(settings).items()},
+            "runs": {
+                part: settings.runs(part)
+                for part in ("lower_bound", "full_refresh", "daily_refresh", "pandas_peer", "duckdb_floor")
+            },
+            "memory_limit": os.environ.get("CLICKSTREAM_MEMORY_LIMIT", "3GB (profiles.yml default)"),
+            "dbt_threads": settings.threads or os.environ.get("CLICKSTREAM_DBT_THREADS", "2 (profiles.yml default)"),
+        },
         "machine": machine_info(),
         "versions": versions(),
         "project": project_state(),
@@ -1017,12 +1328,18 @@ def run_benchmark(settings: Settings) -> dict[str, Any]:
     LOG.info("measuring the DuckDB floor")
     report["duckdb_floor"] = duckdb_floor(settings, raw_root)
     report["consistency"] = compare_outputs(full_warehouse, daily_warehouse, peer_output)
-    report["consistency"]["lower_bound_lines_equal_raw_lines"] = report["lower_bound"]["lines"] == report["full_refresh"]["raw_lines"]
-    report["consistency"]["all_agree"] = report["consistency"]["all_agree"] and report["consistency"]["lower_bound_lines_equal_raw_lines"]
+    report["consistency"]["lower_bound_lines_equal_raw_lines"] = (
+        report["lower_bound"]["lines"] == report["full_refresh"]["raw_lines"]
+    )
+    report["consistency"]["all_agree"] = (
+        report["consistency"]["all_agree"] and report["consistency"]["lower_bound_lines_equal_raw_lines"]
+    )
     full_seconds = report["full_refresh"]["seconds"]
     report["full_refresh_to_lower_bound"] = round(full_seconds / report["lower_bound"]["seconds"], 2)
     report["speedup_over_pandas"] = round(report["pandas_peer"]["seconds"] / full_seconds, 3)
-    report["floor_speedup_over_pandas"] = round(report["pandas_peer"]["seconds"] / report["duckdb_floor"]["memory_limited"]["seconds"], 3)
+    report["floor_speedup_over_pandas"] = round(
+        report["pandas_peer"]["seconds"] / report["duckdb_floor"]["memory_limited"]["seconds"], 3
+    )
     report["targets"] = evaluate_targets(report)
     report["machine"]["load_average_at_end"] = load_average()
     report["benchmark_seconds"] = round(time.monotonic() - started, 1)
@@ -1031,7 +1348,9 @@ def run_benchmark(settings: Settings) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
+    )
     try:
         settings = settings_from_args(args)
     except ValueError as error:
@@ -1052,7 +1371,9 @@ def main(argv: list[str] | None = None) -> int:
     settings.json_path.write_text(json.dumps(report, indent=2) + "\n")
     print(render(report))
     if "kafka_lander" in report:
-        print(f"kafka lander (end to end from a filled topic): {json.dumps(report['kafka_lander'], sort_keys=True)[:400]}")
+        print(
+            f"kafka lander (end to end from a filled topic): {json.dumps(report['kafka_lander'], sort_keys=True)[:400]}"
+        )
     print(f"\nJSON: {settings.json_path}")
     if not report["consistency"]["all_agree"]:
         LOG.warning("the runs do not agree (see consistency in the JSON): the figures compare different work")

@@ -31,8 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pipeline_paths import raw_files  # noqa: E402
+from clickstream.paths import raw_files
 
 LOG = logging.getLogger("clickstream.duckdb_floor")
 
@@ -91,7 +90,9 @@ def sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def run(raw_root: Path, output_dir: Path, memory_limit: str | None, threads: int | None, timeout_minutes: int) -> dict[str, float | int]:
+def run(
+    raw_root: Path, output_dir: Path, memory_limit: str | None, threads: int | None, timeout_minutes: int
+) -> dict[str, float | int]:
     """Run the statement in a fresh in-memory database; returns counts and seconds."""
     files = raw_files(raw_root)
     if not files:
@@ -114,7 +115,9 @@ def run(raw_root: Path, output_dir: Path, memory_limit: str | None, threads: int
             con.execute(sql)
             seconds = time.perf_counter() - started
             glob = sql_string(str(output_dir / "*" / "*.parquet"))
-            events, sessions = con.execute(f"select count(*), count(distinct session_id) from read_parquet({glob})").fetchall()[0]
+            events, sessions = con.execute(
+                f"select count(*), count(distinct session_id) from read_parquet({glob})"
+            ).fetchall()[0]
     finally:
         shutil.rmtree(spill_dir, ignore_errors=True)
     return {"files": len(files), "events": int(events), "sessions": int(sessions), "seconds": round(seconds, 3)}
@@ -131,24 +134,40 @@ def build_parser() -> argparse.ArgumentParser:
             "Prints one JSON line (events, sessions, seconds)."
         ),
     )
-    parser.add_argument("--raw-root", required=True, help="raw landing zone holding click_events/dt=YYYY-MM-DD/ folders")
+    parser.add_argument(
+        "--raw-root", required=True, help="raw landing zone holding click_events/dt=YYYY-MM-DD/ folders"
+    )
     parser.add_argument("--output-dir", required=True, help="where to write the Parquet events (replaced on every run)")
-    parser.add_argument("--memory-limit", default="3GB",
-                        help="DuckDB memory_limit, as in profiles.yml (default: 3GB); 'none' leaves DuckDB's own default (80%% of RAM)")
+    parser.add_argument(
+        "--memory-limit",
+        default="3GB",
+        help="DuckDB memory_limit, as in profiles.yml (default: 3GB); 'none' leaves DuckDB's own default (80%% of RAM)",
+    )
     parser.add_argument("--threads", type=int, help="DuckDB threads (default: DuckDB's, one per core)")
-    parser.add_argument("--session-timeout-minutes", type=int, default=30,
-                        help="a gap strictly greater than this starts a new session (default: 30)")
+    parser.add_argument(
+        "--session-timeout-minutes",
+        type=int,
+        default=30,
+        help="a gap strictly greater than this starts a new session (default: 30)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
+    )
     memory_limit = None if args.memory_limit.lower() == "none" else args.memory_limit
     try:
-        result = run(Path(args.raw_root).expanduser().resolve(), Path(args.output_dir).expanduser().resolve(),
-                     memory_limit, args.threads, args.session_timeout_minutes)
+        result = run(
+            Path(args.raw_root).expanduser().resolve(),
+            Path(args.output_dir).expanduser().resolve(),
+            memory_limit,
+            args.threads,
+            args.session_timeout_minutes,
+        )
     except (FileNotFoundError, duckdb.Error) as error:
         print(f"duckdb_floor: error: {error}", file=sys.stderr)
         return 1

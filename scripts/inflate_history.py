@@ -44,8 +44,11 @@ class HistoryTable:
 HISTORY_TABLES: tuple[HistoryTable, ...] = (
     HistoryTable("fct_events", ("event_ts", "event_date", "dt"), ("event_id", "session_id", "user_id")),
     HistoryTable("fct_page_views", ("event_ts", "event_date"), ("event_id", "session_id", "user_id")),
-    HistoryTable("fct_sessions", ("session_start", "session_end", "session_date", "first_dt", "last_dt"),
-                 ("session_id", "user_id")),
+    HistoryTable(
+        "fct_sessions",
+        ("session_start", "session_end", "session_date", "first_dt", "last_dt"),
+        ("session_id", "user_id"),
+    ),
     HistoryTable("duplicate_events", ("dt", "kept_dt"), ("duplicate_id", "event_id")),
     HistoryTable("quarantined_events", ("dt",), ("quarantine_id",)),
     HistoryTable("dim_users", ("first_seen_at", "last_seen_at", "first_seen_date"), ("user_id",)),
@@ -73,8 +76,10 @@ def history_span_days(con: duckdb.DuckDBPyConnection, gap_days: int) -> int:
 def copy_select(table: HistoryTable, column_types: dict[str, str], shift_days: int, suffix: str) -> str:
     """SELECT of the table's original rows moved back shift_days days (each time column keeps its
     type: a date minus an interval would be a timestamp), ids suffixed."""
-    replaced = [f"cast({column} - interval {shift_days} day as {column_types[column]}) as {column}"
-                for column in table.time_columns]
+    replaced = [
+        f"cast({column} - interval {shift_days} day as {column_types[column]}) as {column}"
+        for column in table.time_columns
+    ]
     replaced += [f"{column} || '{suffix}' as {column}" for column in table.id_columns]
     return f"select * replace ({', '.join(replaced)}) from main.{table.name}__original"
 
@@ -83,9 +88,12 @@ def inflate_table(con: duckdb.DuckDBPyConnection, table: HistoryTable, copies: i
     """Rewrite one table as its copies (oldest first) followed by its rows; returns the row count."""
     con.execute(f"alter table main.{table.name} rename to {table.name}__original")
     con.execute(f"create table main.{table.name} as select * from main.{table.name}__original limit 0")
-    column_types = dict(con.execute(
-        "select column_name, data_type from duckdb_columns() where schema_name = 'main' and table_name = ?",
-        [table.name]).fetchall())
+    column_types = dict(
+        con.execute(
+            "select column_name, data_type from duckdb_columns() where schema_name = 'main' and table_name = ?",
+            [table.name],
+        ).fetchall()
+    )
     for copy in range(copies, 0, -1):
         con.execute(f"insert into main.{table.name} {copy_select(table, column_types, copy * span_days, f'-h{copy}')}")
     con.execute(f"insert into main.{table.name} select * from main.{table.name}__original")
@@ -110,12 +118,19 @@ def inflate(warehouse: Path, output: Path, copies: int, gap_days: int = 7, memor
     try:
         with duckdb.connect(str(output)) as con:
             con.execute(f"set memory_limit = '{memory_limit}'")
-            missing = [table.name for table in HISTORY_TABLES if con.execute(
-                "select count(*) from duckdb_tables() where schema_name = 'main' and table_name = ?",
-                [table.name]).fetchone()[0] == 0]
+            missing = [
+                table.name
+                for table in HISTORY_TABLES
+                if con.execute(
+                    "select count(*) from duckdb_tables() where schema_name = 'main' and table_name = ?", [table.name]
+                ).fetchone()[0]
+                == 0
+            ]
             if missing:
-                raise InflateError(f"{warehouse} has no table(s) {', '.join(missing)}: is it a clickstream "
-                                   "warehouse that has been refreshed at least once?")
+                raise InflateError(
+                    f"{warehouse} has no table(s) {', '.join(missing)}: is it a clickstream "
+                    "warehouse that has been refreshed at least once?"
+                )
             span = history_span_days(con, gap_days)
             LOG.info("adding %d copies of the history, each %d days earlier than the last", copies, span)
             for table in HISTORY_TABLES:
@@ -134,14 +149,22 @@ def build_parser() -> argparse.ArgumentParser:
         description=__doc__.split("\n\n")[0],
         epilog="Synthetic history, for benchmarks only. The original warehouse is only read.",
     )
-    parser.add_argument("--warehouse", required=True, type=Path,
-                        help="the DuckDB warehouse to copy (refreshed at least once)")
-    parser.add_argument("--output", required=True, type=Path,
-                        help="the new warehouse file to write (must not exist)")
-    parser.add_argument("--copies", type=int, default=9,
-                        help="extra copies of the history to add; history grows (copies + 1) times (default: 9)")
-    parser.add_argument("--gap-days", type=int, default=7,
-                        help="days between two copies, so no session or late-arrival window spans two (default: 7)")
+    parser.add_argument(
+        "--warehouse", required=True, type=Path, help="the DuckDB warehouse to copy (refreshed at least once)"
+    )
+    parser.add_argument("--output", required=True, type=Path, help="the new warehouse file to write (must not exist)")
+    parser.add_argument(
+        "--copies",
+        type=int,
+        default=9,
+        help="extra copies of the history to add; history grows (copies + 1) times (default: 9)",
+    )
+    parser.add_argument(
+        "--gap-days",
+        type=int,
+        default=7,
+        help="days between two copies, so no session or late-arrival window spans two (default: 7)",
+    )
     parser.add_argument("--memory-limit", default="3GB", help="DuckDB memory limit while copying (default: 3GB)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     return parser
@@ -149,8 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
+    )
     try:
         counts = inflate(args.warehouse, args.output, args.copies, args.gap_days, args.memory_limit)
     except InflateError as error:

@@ -41,25 +41,37 @@ import re
 import shutil
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pipeline_paths import DT_DIR_PATTERN, PROJECT_ROOT, RAW_FILE_SUFFIXES, PipelinePaths  # noqa: E402
+from clickstream.paths import DT_DIR_PATTERN, PROJECT_ROOT, RAW_FILE_SUFFIXES, PipelinePaths
 
 LOG = logging.getLogger("clickstream.pandas_peer")
 
 REASONS = (
-    "invalid_encoding", "malformed_json", "invalid_field", "invalid_timestamp",
-    "unknown_event_type", "future_event", "too_late",
+    "invalid_encoding",
+    "malformed_json",
+    "invalid_field",
+    "invalid_timestamp",
+    "unknown_event_type",
+    "future_event",
+    "too_late",
 )
 KNOWN_FIELDS = (
-    "event_id", "user_id", "event_type", "event_ts",
-    "page_url", "referrer", "user_agent", "ip", "properties",
+    "event_id",
+    "user_id",
+    "event_type",
+    "event_ts",
+    "page_url",
+    "referrer",
+    "user_agent",
+    "ip",
+    "properties",
 )
 # Same pattern as macros/parse_event_ts.sql; [0-9] rather than \d (which matches any Unicode digit).
 ISO_TS = re.compile(
@@ -101,7 +113,8 @@ class Counts:
         reasons = ", ".join(f"{r} {n}" for r, n in self.quarantined.items() if n)
         return (
             f"files {self.files} | lines read {self.lines_read} | blank {self.blank_lines} | "
-            f"quarantined {sum(self.quarantined.values())}" + (f" ({reasons})" if reasons else "")
+            f"quarantined {sum(self.quarantined.values())}"
+            + (f" ({reasons})" if reasons else "")
             + f" | duplicates {self.duplicate_lines} | valid events {self.valid_events} | "
             f"sessions {self.sessions}"
         )
@@ -199,8 +212,12 @@ def validate_file(dt: str, path: Path, rules: Rules, counts: Counts) -> tuple[pd
         event_ts = None
         if not isinstance(obj, dict):
             reason = "malformed_json"
-        elif (not is_nonblank_string(obj.get("event_id")) or not is_nonblank_string(obj.get("user_id"))
-              or not is_nonblank_string(obj.get("event_type")) or obj.get("event_ts") in (None, "")):
+        elif (
+            not is_nonblank_string(obj.get("event_id"))
+            or not is_nonblank_string(obj.get("user_id"))
+            or not is_nonblank_string(obj.get("event_type"))
+            or obj.get("event_ts") in (None, "")
+        ):
             reason = "invalid_field"
         else:
             event_ts = parse_event_ts(obj["event_ts"])
@@ -216,19 +233,43 @@ def validate_file(dt: str, path: Path, rules: Rules, counts: Counts) -> tuple[pd
             quarantined.append((dt, path.name, line_number, reason, text))
             continue
         extra = {key: value for key, value in obj.items() if key not in KNOWN_FIELDS}
-        valid.append((
-            obj["event_id"], obj["user_id"], obj["event_type"], event_ts,
-            as_text(obj.get("page_url")), as_text(obj.get("referrer")), as_text(obj.get("user_agent")),
-            as_text(obj.get("ip")), as_text(obj.get("properties")),
-            json.dumps(extra, separators=(",", ":"), ensure_ascii=False) if extra else None,
-            dt, path.name, line_number,
-        ))
+        valid.append(
+            (
+                obj["event_id"],
+                obj["user_id"],
+                obj["event_type"],
+                event_ts,
+                as_text(obj.get("page_url")),
+                as_text(obj.get("referrer")),
+                as_text(obj.get("user_agent")),
+                as_text(obj.get("ip")),
+                as_text(obj.get("properties")),
+                json.dumps(extra, separators=(",", ":"), ensure_ascii=False) if extra else None,
+                dt,
+                path.name,
+                line_number,
+            )
+        )
     for row in quarantined:
         counts.quarantined[row[3]] += 1
-    events = pd.DataFrame(valid, columns=[
-        "event_id", "user_id", "event_type", "event_ts", "page_url", "referrer", "user_agent", "ip",
-        "properties", "extra_fields", "dt", "file_name", "line_number",
-    ])
+    events = pd.DataFrame(
+        valid,
+        columns=[
+            "event_id",
+            "user_id",
+            "event_type",
+            "event_ts",
+            "page_url",
+            "referrer",
+            "user_agent",
+            "ip",
+            "properties",
+            "extra_fields",
+            "dt",
+            "file_name",
+            "line_number",
+        ],
+    )
     rejects = pd.DataFrame(quarantined, columns=["dt", "file_name", "line_number", "quarantine_reason", "raw_line"])
     return events, rejects
 
@@ -257,12 +298,14 @@ def sessionize(events: pd.DataFrame, timeout_minutes: int) -> tuple[pd.DataFrame
     sessions["landing_page"] = page_views.first()
     sessions["exit_page"] = page_views.last()
     sessions["session_id"] = [
-        hashlib.md5(f"{user}\x1f{first}".encode("utf-8")).hexdigest()
+        hashlib.md5(f"{user}\x1f{first}".encode()).hexdigest()
         for user, first in zip(sessions["user_id"], sessions["first_event_id"])
     ]
     sessions["session_date"] = sessions["session_start"].dt.strftime("%Y-%m-%d")
     # whole microseconds / 1e6, as the pipeline computes it (so the doubles are equal)
-    duration_us = (sessions["session_end"] - sessions["session_start"]).to_numpy().astype("timedelta64[us]").astype("int64")
+    duration_us = (
+        (sessions["session_end"] - sessions["session_start"]).to_numpy().astype("timedelta64[us]").astype("int64")
+    )
     sessions["duration_seconds"] = duration_us / 1_000_000
     for column in ("first_dt", "last_dt"):
         sessions[column] = pd.to_datetime(sessions[column]).dt.date
@@ -271,11 +314,25 @@ def sessionize(events: pd.DataFrame, timeout_minutes: int) -> tuple[pd.DataFrame
     events["event_date"] = events["event_ts"].dt.strftime("%Y-%m-%d")
     events["dt"] = pd.to_datetime(events["dt"]).dt.date
     events = events.drop(columns=["session_number", "is_page_view", "is_click", "is_purchase"])
-    sessions = sessions.reset_index(drop=True)[[
-        "session_id", "user_id", "session_start", "session_end", "session_date", "duration_seconds",
-        "event_count", "page_view_count", "click_count", "landing_page", "exit_page", "is_bounce",
-        "has_purchase", "first_dt", "last_dt",
-    ]]
+    sessions = sessions.reset_index(drop=True)[
+        [
+            "session_id",
+            "user_id",
+            "session_start",
+            "session_end",
+            "session_date",
+            "duration_seconds",
+            "event_count",
+            "page_view_count",
+            "click_count",
+            "landing_page",
+            "exit_page",
+            "is_bounce",
+            "has_purchase",
+            "first_dt",
+            "last_dt",
+        ]
+    ]
     return events, sessions
 
 
@@ -292,7 +349,9 @@ def run(raw_root: Path, output_dir: Path, rules: Rules) -> Counts:
         event_frames.append(events)
         quarantine_frames.append(rejects)
         if index % 20 == 0 or index == len(files):
-            LOG.info("read %d/%d files, %d lines (%.1f s)", index, len(files), counts.lines_read, time.monotonic() - started)
+            LOG.info(
+                "read %d/%d files, %d lines (%.1f s)", index, len(files), counts.lines_read, time.monotonic() - started
+            )
     counts.files = len(files)
     events = pd.concat(event_frames, ignore_index=True)
     quarantined = pd.concat(quarantine_frames, ignore_index=True)
@@ -332,18 +391,41 @@ def build_parser() -> argparse.ArgumentParser:
         )
     )
     parser.add_argument("--raw-root", help="raw landing zone (default: $CLICKSTREAM_RAW_ROOT or data/raw)")
-    parser.add_argument("--output-dir", required=True, help="where to write the Parquet tables (each table folder is replaced)")
-    parser.add_argument("--event-types", default=str(DEFAULT_EVENT_TYPES), help="CSV with an event_type column of accepted types (default: seeds/event_types.csv)")
-    parser.add_argument("--session-timeout-minutes", type=int, default=30, help="a gap strictly greater than this starts a new session (default: 30)")
-    parser.add_argument("--clock-skew-minutes", type=int, default=10, help="tolerance after the end of the landing day before future_event (default: 10)")
-    parser.add_argument("--late-arrival-days", type=int, default=3, help="events earlier than landing day minus this are too_late (default: 3)")
+    parser.add_argument(
+        "--output-dir", required=True, help="where to write the Parquet tables (each table folder is replaced)"
+    )
+    parser.add_argument(
+        "--event-types",
+        default=str(DEFAULT_EVENT_TYPES),
+        help="CSV with an event_type column of accepted types (default: seeds/event_types.csv)",
+    )
+    parser.add_argument(
+        "--session-timeout-minutes",
+        type=int,
+        default=30,
+        help="a gap strictly greater than this starts a new session (default: 30)",
+    )
+    parser.add_argument(
+        "--clock-skew-minutes",
+        type=int,
+        default=10,
+        help="tolerance after the end of the landing day before future_event (default: 10)",
+    )
+    parser.add_argument(
+        "--late-arrival-days",
+        type=int,
+        default=3,
+        help="events earlier than landing day minus this are too_late (default: 3)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
+    )
     raw_root = PipelinePaths.resolve(raw_root=args.raw_root).raw_root
     rules = Rules(
         event_types=load_event_types(Path(args.event_types)),

@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,11 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-
-import refresh  # noqa: E402
-from pipeline_paths import PipelinePaths  # noqa: E402
+from clickstream.paths import PipelinePaths
+from clickstream.pipeline import refresh
 
 COMPARED_TABLES = {
     "fct_events": "event_id",
@@ -46,8 +42,16 @@ class Pipeline:
 
     paths: PipelinePaths
 
-    def land(self, dt: str, name: str, lines: Iterable[bytes], *, compress: bool = False,
-             newline: bytes = b"\n", trailing_newline: bool = True) -> Path:
+    def land(
+        self,
+        dt: str,
+        name: str,
+        lines: Iterable[bytes],
+        *,
+        compress: bool = False,
+        newline: bytes = b"\n",
+        trailing_newline: bool = True,
+    ) -> Path:
         folder = self.paths.raw_root / "click_events" / f"dt={dt}"
         folder.mkdir(parents=True, exist_ok=True)
         body = newline.join(lines)
@@ -62,10 +66,18 @@ class Pipeline:
         old = {key: os.environ.get(key) for key in (env or {})}
         os.environ.update(env or {})
         try:
-            return refresh.main([
-                "--raw-root", str(self.paths.raw_root), "--warehouse", str(self.paths.warehouse),
-                "--export-root", str(self.paths.export_root), *([] if freshness else ["--skip-freshness"]), *args,
-            ])
+            return refresh.main(
+                [
+                    "--raw-root",
+                    str(self.paths.raw_root),
+                    "--warehouse",
+                    str(self.paths.warehouse),
+                    "--export-root",
+                    str(self.paths.export_root),
+                    *([] if freshness else ["--skip-freshness"]),
+                    *args,
+                ]
+            )
         finally:
             for key, value in old.items():
                 if value is None:
@@ -80,28 +92,40 @@ class Pipeline:
     def snapshot(self) -> dict[str, list[tuple]]:
         """Every public table's rows, in key order."""
         return {
-            table: self.query(f"select * from main.{table} order by {key}")
-            for table, key in COMPARED_TABLES.items()
+            table: self.query(f"select * from main.{table} order by {key}") for table, key in COMPARED_TABLES.items()
         }
 
 
 @pytest.fixture
 def pipeline(tmp_path: Path) -> Pipeline:
-    return Pipeline(PipelinePaths(
-        raw_root=tmp_path / "raw",
-        warehouse=tmp_path / "warehouse" / "clickstream.duckdb",
-        export_root=tmp_path / "exports",
-    ))
+    return Pipeline(
+        PipelinePaths(
+            raw_root=tmp_path / "raw",
+            warehouse=tmp_path / "warehouse" / "clickstream.duckdb",
+            export_root=tmp_path / "exports",
+        )
+    )
 
 
 @pytest.fixture
 def make_pipeline(tmp_path: Path):
     """Factory for several independent pipelines sharing nothing (e.g. to compare two runs)."""
+
     def factory(name: str, raw_root: Path | None = None) -> Pipeline:
         base = tmp_path / name
-        return Pipeline(PipelinePaths(
-            raw_root=raw_root or base / "raw",
-            warehouse=base / "warehouse" / "clickstream.duckdb",
-            export_root=base / "exports",
-        ))
+        return Pipeline(
+            PipelinePaths(
+                raw_root=raw_root or base / "raw",
+                warehouse=base / "warehouse" / "clickstream.duckdb",
+                export_root=base / "exports",
+            )
+        )
+
     return factory
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that drives chromium (it uses a `browser` fixture) with `browser`."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)

@@ -1,4 +1,4 @@
-"""Helpers for the Kafka ingestion tests: the tansu broker (re-exported), reading a topic back, the group's
+"""Helpers for the Kafka ingestion tests: reading a topic back, the group's
 committed offsets, the landed files per partition, and running the lander as a subprocess."""
 
 from __future__ import annotations
@@ -14,11 +14,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = PROJECT_ROOT / "scripts"
-sys.path.insert(0, str(SCRIPTS))
-
-from start_test_broker import TansuBroker  # noqa: E402,F401 - re-exported for the tests
+from clickstream.paths import PROJECT_ROOT
 
 #: tansu answers JoinGroup after ~session.timeout.ms / 2: keep it short so that joins (and
 #: rejoins after a SIGKILLed member) take a second or two, not 23 s.
@@ -35,15 +31,23 @@ def kafka_config_file(directory: Path) -> Path:
     return path
 
 
-def read_topic(bootstrap: str, topic: str, timeout: float = 30.0) -> dict[int, list[tuple[int, bytes | None, bytes | None]]]:
+def read_topic(
+    bootstrap: str, topic: str, timeout: float = 30.0
+) -> dict[int, list[tuple[int, bytes | None, bytes | None]]]:
     """Every message of the topic as (offset, key, value), per partition, in offset order.
 
     Reads until every partition reports end-of-partition (tansu's ListOffsets answers a high
     watermark of 1 whatever the partition holds, so watermarks cannot be used)."""
     from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": unique("reader"),
-                         "enable.auto.commit": False, "enable.partition.eof": True})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": unique("reader"),
+            "enable.auto.commit": False,
+            "enable.partition.eof": True,
+        }
+    )
     try:
         partitions = sorted(consumer.list_topics(topic, timeout=timeout).topics[topic].partitions)
         consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
@@ -110,14 +114,32 @@ def temp_files(raw_root: Path) -> list[Path]:
 
 
 def lander_command(bootstrap: str, topic: str, group: str, raw_root: Path, config: Path, *extra: str) -> list[str]:
-    return [sys.executable, str(SCRIPTS / "land_from_kafka.py"), "--bootstrap-servers", bootstrap,
-            "--topic", topic, "--group-id", group, "--raw-root", str(raw_root),
-            "--kafka-config", str(config), *extra]
+    return [
+        sys.executable,
+        "-m",
+        "clickstream",
+        "kafka",
+        "land",
+        "--bootstrap-servers",
+        bootstrap,
+        "--topic",
+        topic,
+        "--group-id",
+        group,
+        "--raw-root",
+        str(raw_root),
+        "--kafka-config",
+        str(config),
+        *extra,
+    ]
 
 
-def run_lander(command: list[str], env: dict[str, str] | None = None, timeout: float = 90.0) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, env={**os.environ, **(env or {})}, capture_output=True, text=True,
-                          timeout=timeout, cwd=PROJECT_ROOT)
+def run_lander(
+    command: list[str], env: dict[str, str] | None = None, timeout: float = 90.0
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=timeout, cwd=PROJECT_ROOT
+    )
 
 
 def last_progress(log: Path) -> dict[int, tuple[int | None, int | None]]:

@@ -17,11 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = PROJECT_ROOT / "scripts" / "spark_cluster.py"
-sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-
-import spark_cluster  # noqa: E402
+from clickstream.local import spark_cluster
 
 PORT_NAMES = ("master", "master_ui", "worker_ui", "thrift", "thrift_ui")
 
@@ -33,8 +29,13 @@ class Cluster:
     work: Path
 
     def script(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, str(SCRIPT), *args, "--state-dir", str(self.state_dir)],
-                              capture_output=True, text=True, timeout=timeout, cwd=self.work)
+        return subprocess.run(
+            [sys.executable, "-m", "clickstream", "spark", *args, "--state-dir", str(self.state_dir)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=self.work,
+        )
 
     def master_json(self) -> dict:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.ports['master_ui']}/json/", timeout=10) as rsp:
@@ -95,8 +96,6 @@ def kill_leftovers(state_dir: Path) -> None:
             os.kill(int(line.split(":")[0]), signal.SIGKILL)
 
 
-
-
 @contextlib.contextmanager
 def start_cluster(work: Path, worker_cores: int = 1, worker_memory: str = "1g") -> Iterator[Cluster]:
     """Start master, one worker and the Thrift server on free ports under `work`; stop them (and
@@ -105,11 +104,30 @@ def start_cluster(work: Path, worker_cores: int = 1, worker_memory: str = "1g") 
     running = Cluster(state_dir=work / "state", ports=ports, work=work)
     try:
         started = running.script(
-            "start", "--workers", "1", "--worker-cores", str(worker_cores), "--worker-memory", worker_memory,
-            "--driver-memory", "1g", "--daemon-memory", "256m",
-            "--master-port", str(ports["master"]), "--master-ui-port", str(ports["master_ui"]),
-            "--worker-ui-port", str(ports["worker_ui"]), "--thrift-port", str(ports["thrift"]),
-            "--thrift-ui-port", str(ports["thrift_ui"]), "--timeout", "150")
+            "start",
+            "--workers",
+            "1",
+            "--worker-cores",
+            str(worker_cores),
+            "--worker-memory",
+            worker_memory,
+            "--driver-memory",
+            "1g",
+            "--daemon-memory",
+            "256m",
+            "--master-port",
+            str(ports["master"]),
+            "--master-ui-port",
+            str(ports["master_ui"]),
+            "--worker-ui-port",
+            str(ports["worker_ui"]),
+            "--thrift-port",
+            str(ports["thrift"]),
+            "--thrift-ui-port",
+            str(ports["thrift_ui"]),
+            "--timeout",
+            "150",
+        )
         assert started.returncode == 0, f"start failed:\n{started.stderr}\n{running.logs()}"
         yield running
     finally:

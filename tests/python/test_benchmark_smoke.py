@@ -8,9 +8,10 @@ import numbers
 from datetime import date, timedelta
 from pathlib import Path
 
+import benchmark
 import pytest
 
-import benchmark
+pytestmark = pytest.mark.slow
 
 PARTS = ("lower_bound", "full_refresh", "daily_refresh", "pandas_peer", "duckdb_floor")
 
@@ -30,22 +31,46 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
 def test_every_figure_is_reported(report) -> None:
     data, _ = report
     lower, full, daily, peer, floor = (data[part] for part in PARTS)
-    for figure in ("seconds", "events_per_second", "raw_lines_per_second", "peak_rss_bytes", "valid_events",
-                   "raw_lines", "sessions"):
+    for figure in (
+        "seconds",
+        "events_per_second",
+        "raw_lines_per_second",
+        "peak_rss_bytes",
+        "valid_events",
+        "raw_lines",
+        "sessions",
+    ):
         assert is_number(full[figure]) and full[figure] > 0, figure
-    for figure in ("wall_seconds", "dbt_run_seconds", "export_seconds", "fixed_overhead_seconds",
-                   "startup_until_dbt_invocation_seconds", "dbt_parse_and_setup_seconds", "after_dbt_run_seconds",
-                   "data_tests_seconds", "unit_tests_seconds", "dbt_end_to_export_seconds",
-                   "dbt_source_freshness_seconds"):
+    for figure in (
+        "wall_seconds",
+        "dbt_run_seconds",
+        "export_seconds",
+        "fixed_overhead_seconds",
+        "startup_until_dbt_invocation_seconds",
+        "dbt_parse_and_setup_seconds",
+        "after_dbt_run_seconds",
+        "data_tests_seconds",
+        "unit_tests_seconds",
+        "dbt_end_to_export_seconds",
+        "dbt_source_freshness_seconds",
+    ):
         assert is_number(full["breakdown"][figure]), figure
         assert is_number(daily["breakdown_last_day"][figure]), figure
     assert set(full["breakdown"]["models"]) >= {"fct_events", "fct_sessions", "int_events_sessionized"}
     assert all(is_number(seconds) for seconds in full["breakdown"]["models"].values())
     assert [day["dt"] for day in daily["days"]] == [
-        (date(2024, 3, 1) + timedelta(days=i)).isoformat() for i in range(benchmark.SMOKE_DAYS)]
+        (date(2024, 3, 1) + timedelta(days=i)).isoformat() for i in range(benchmark.SMOKE_DAYS)
+    ]
     assert all(is_number(day["seconds"]) and day["seconds"] > 0 for day in daily["days"])
-    for figure in ("second_day_seconds", "last_day_seconds", "last_to_second_ratio", "last_to_steady_state_ratio",
-                   "total_seconds", "peak_rss_bytes", "cpu_seconds"):
+    for figure in (
+        "second_day_seconds",
+        "last_day_seconds",
+        "last_to_second_ratio",
+        "last_to_steady_state_ratio",
+        "total_seconds",
+        "peak_rss_bytes",
+        "cpu_seconds",
+    ):
         assert is_number(daily[figure]) and daily[figure] > 0, figure
     assert is_number(lower["seconds"]) and lower["lines"] == full["raw_lines"]
     assert is_number(peer["seconds"]) and is_number(peer["peak_rss_bytes"]) and is_number(peer["cpu_seconds"])
@@ -70,14 +95,26 @@ def test_each_part_says_how_many_runs(report) -> None:
 def test_targets_machine_and_versions(report) -> None:
     data, _ = report
     assert [t["name"] for t in data["targets"]] == [
-        "full_refresh_events_per_second", "peak_rss_bytes", "daily_last_to_second_ratio", "speedup_over_pandas"]
+        "full_refresh_events_per_second",
+        "peak_rss_bytes",
+        "daily_last_to_second_ratio",
+        "speedup_over_pandas",
+    ]
     assert all(isinstance(t["pass"], bool) and is_number(t["value"]) for t in data["targets"])
     # the DuckDB floor's figure beside each target it can reach (all but flatness: it has no daily mode)
     assert [t["name"] for t in data["targets"] if "duckdb_floor_pass" in t] == [
-        "full_refresh_events_per_second", "peak_rss_bytes", "speedup_over_pandas"]
-    assert all(isinstance(t["duckdb_floor_pass"], bool) and is_number(t["duckdb_floor_value"])
-               for t in data["targets"] if "duckdb_floor_pass" in t)
-    assert data["machine"]["logical_cores"] >= 1 and data["machine"]["memory_bytes"] > 0 and data["machine"]["cpu_model"]
+        "full_refresh_events_per_second",
+        "peak_rss_bytes",
+        "speedup_over_pandas",
+    ]
+    assert all(
+        isinstance(t["duckdb_floor_pass"], bool) and is_number(t["duckdb_floor_value"])
+        for t in data["targets"]
+        if "duckdb_floor_pass" in t
+    )
+    assert (
+        data["machine"]["logical_cores"] >= 1 and data["machine"]["memory_bytes"] > 0 and data["machine"]["cpu_model"]
+    )
     assert set(data["versions"]) >= {"python", "duckdb", "dbt-core", "dbt-duckdb", "pandas"}
 
 

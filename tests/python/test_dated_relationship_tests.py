@@ -12,8 +12,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PROJECT_ROOT, Pipeline
+from conftest import Pipeline
 from test_incremental_sessions import DAY1, land_two_days, session_id
+
+from clickstream.paths import PROJECT_ROOT
 
 DATED_TESTS = {
     "page_views": "fct_page_views__event_is_in_fct_events",
@@ -30,7 +32,7 @@ U1_SESSION = session_id("u1", "a1")  # a1 (page view), a2 (click) on DAY1
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
     """Two landing days refreshed one by one (page views, a duplicate, sessions across days)."""
-    from pipeline_paths import PipelinePaths
+    from clickstream.paths import PipelinePaths
 
     base = tmp_path_factory.mktemp("dated")
     pipeline = Pipeline(PipelinePaths(base / "raw", base / "warehouse" / "w.duckdb", base / "exports"))
@@ -39,8 +41,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
     return pipeline
 
 
-def run_dated_tests(built: Pipeline, tmp_path: Path, names: list[str],
-                    corruption: str | None) -> tuple[int, list[str], str]:
+def run_dated_tests(
+    built: Pipeline, tmp_path: Path, names: list[str], corruption: str | None
+) -> tuple[int, list[str], str]:
     """Copy the built warehouse, apply `corruption` (SQL) to the copy, run the named dated tests on
     it with plain `dbt test`; returns (exit code, the tests' compiled SQL, dbt's output)."""
     warehouse = tmp_path / "warehouse.duckdb"
@@ -49,14 +52,28 @@ def run_dated_tests(built: Pipeline, tmp_path: Path, names: list[str],
         with duckdb.connect(str(warehouse)) as con:
             con.execute(corruption)
     env = {
-        **os.environ, **built.paths.environment(), "CLICKSTREAM_WAREHOUSE": str(warehouse),
-        "DO_NOT_TRACK": "1", "DBT_PROFILES_DIR": str(PROJECT_ROOT),
+        **os.environ,
+        **built.paths.environment(),
+        "CLICKSTREAM_WAREHOUSE": str(warehouse),
+        "DO_NOT_TRACK": "1",
+        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
     }
     target = tmp_path / "target"
     result = subprocess.run(
-        [str(PROJECT_ROOT / ".venv" / "bin" / "dbt"), "test", "--select", *(DATED_TESTS[name] for name in names),
-         "--target-path", str(target), "--log-path", str(tmp_path / "logs")],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+        [
+            str(PROJECT_ROOT / ".venv" / "bin" / "dbt"),
+            "test",
+            "--select",
+            *(DATED_TESTS[name] for name in names),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     compiled = [path.read_text() for path in (target / "compiled").rglob("*.sql")]
     assert len(compiled) == len(names), result.stdout[-3000:]
@@ -64,35 +81,51 @@ def run_dated_tests(built: Pipeline, tmp_path: Path, names: list[str],
 
 
 def test_the_dated_relationship_tests_pass_on_intact_tables_and_bound_the_other_table_by_date(
-        built: Pipeline, tmp_path: Path) -> None:
+    built: Pipeline, tmp_path: Path
+) -> None:
     code, compiled, output = run_dated_tests(built, tmp_path, sorted(DATED_TESTS), None)
     assert code == 0, output[-3000:]
     # the earliest tested date, as a literal the engine can prune on
     assert all(f">= date '{DAY1}'" in sql for sql in compiled)
 
 
-@pytest.mark.parametrize(("name", "corruption"), [
-    ("page_views", "delete from main.fct_events where event_id = 'a1'"),
-    # the event exists, but on another day than its page view says
-    ("page_views", "update main.fct_events set event_date = event_date + 1 where event_id = 'a3'"),
-    # a2's kept copy is in fct_events, but not as landed on the duplicate's kept_dt
-    ("duplicates", "update main.fct_events set dt = dt + 1 where event_id = 'a2'"),
-    ("sessions", f"delete from main.fct_events where session_id = '{session_id('u5', 'x0')}'"),
-    ("event_sessions", f"delete from main.fct_sessions where session_id = '{U1_SESSION}'"),
-    # the session's last landing day before its events' landing day
-    ("event_sessions", f"update main.fct_sessions set last_dt = last_dt - 5 where session_id = '{U1_SESSION}'"),
-    ("event_bot_flags", f"update main.fct_sessions set is_bot = not is_bot where session_id = '{U1_SESSION}'"),
-    ("page_view_sessions", f"delete from main.fct_sessions where session_id = '{U1_SESSION}'"),
-    # the session ends before its page view's day
-    ("page_view_sessions",
-     f"update main.fct_sessions set session_end = session_end - interval 2 day where session_id = '{U1_SESSION}'"),
-    ("page_view_human_sessions", f"update main.fct_sessions set is_bot = true where session_id = '{U1_SESSION}'"),
-], ids=["page_view_without_event", "page_view_event_on_another_day", "duplicate_kept_copy_moved",
-        "session_without_events", "event_without_session", "event_session_dated_too_early",
-        "event_bot_flag_differs_from_session", "page_view_without_session", "page_view_session_ends_too_early",
-        "page_view_of_a_bot_session"])
+@pytest.mark.parametrize(
+    ("name", "corruption"),
+    [
+        ("page_views", "delete from main.fct_events where event_id = 'a1'"),
+        # the event exists, but on another day than its page view says
+        ("page_views", "update main.fct_events set event_date = event_date + 1 where event_id = 'a3'"),
+        # a2's kept copy is in fct_events, but not as landed on the duplicate's kept_dt
+        ("duplicates", "update main.fct_events set dt = dt + 1 where event_id = 'a2'"),
+        ("sessions", f"delete from main.fct_events where session_id = '{session_id('u5', 'x0')}'"),
+        ("event_sessions", f"delete from main.fct_sessions where session_id = '{U1_SESSION}'"),
+        # the session's last landing day before its events' landing day
+        ("event_sessions", f"update main.fct_sessions set last_dt = last_dt - 5 where session_id = '{U1_SESSION}'"),
+        ("event_bot_flags", f"update main.fct_sessions set is_bot = not is_bot where session_id = '{U1_SESSION}'"),
+        ("page_view_sessions", f"delete from main.fct_sessions where session_id = '{U1_SESSION}'"),
+        # the session ends before its page view's day
+        (
+            "page_view_sessions",
+            f"update main.fct_sessions set session_end = session_end - interval 2 day where session_id = '{U1_SESSION}'",
+        ),
+        ("page_view_human_sessions", f"update main.fct_sessions set is_bot = true where session_id = '{U1_SESSION}'"),
+    ],
+    ids=[
+        "page_view_without_event",
+        "page_view_event_on_another_day",
+        "duplicate_kept_copy_moved",
+        "session_without_events",
+        "event_without_session",
+        "event_session_dated_too_early",
+        "event_bot_flag_differs_from_session",
+        "page_view_without_session",
+        "page_view_session_ends_too_early",
+        "page_view_of_a_bot_session",
+    ],
+)
 def test_a_dated_relationship_test_fails_on_the_broken_link_it_guards(
-        built: Pipeline, tmp_path: Path, name: str, corruption: str) -> None:
+    built: Pipeline, tmp_path: Path, name: str, corruption: str
+) -> None:
     code, _, output = run_dated_tests(built, tmp_path, [name], corruption)
     assert code == 1 and "Failure in test" in output, output[-3000:]
 
@@ -101,14 +134,28 @@ def test_dated_tests_compile_before_the_warehouse_is_built(tmp_path: Path) -> No
     """`dbt compile` (and `dbt docs generate`) on a warehouse not built yet: the dated tests do not
     query it for their bound, they leave the other table unbounded."""
     env = {
-        **os.environ, "CLICKSTREAM_WAREHOUSE": str(tmp_path / "empty.duckdb"),
-        "CLICKSTREAM_RAW_ROOT": str(tmp_path / "raw"), "DO_NOT_TRACK": "1", "DBT_PROFILES_DIR": str(PROJECT_ROOT),
+        **os.environ,
+        "CLICKSTREAM_WAREHOUSE": str(tmp_path / "empty.duckdb"),
+        "CLICKSTREAM_RAW_ROOT": str(tmp_path / "raw"),
+        "DO_NOT_TRACK": "1",
+        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
     }
     target = tmp_path / "target"
     result = subprocess.run(
-        [str(PROJECT_ROOT / ".venv" / "bin" / "dbt"), "compile", "--select", " ".join(DATED_TESTS.values()),
-         "--target-path", str(target), "--log-path", str(tmp_path / "logs")],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+        [
+            str(PROJECT_ROOT / ".venv" / "bin" / "dbt"),
+            "compile",
+            "--select",
+            " ".join(DATED_TESTS.values()),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout[-3000:]
     compiled = [path.read_text() for path in (target / "compiled").rglob("*.sql")]

@@ -8,12 +8,14 @@ import os
 import subprocess
 
 import pytest
-from conftest import PROJECT_ROOT, Pipeline, event
+from conftest import Pipeline, event
+
+from clickstream.paths import PROJECT_ROOT
 
 
 @pytest.fixture(scope="module")
 def docs(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
-    from pipeline_paths import PipelinePaths
+    from clickstream.paths import PipelinePaths
 
     base = tmp_path_factory.mktemp("docs")
     pipeline = Pipeline(PipelinePaths(base / "raw", base / "warehouse" / "w.duckdb", base / "exports"))
@@ -23,7 +25,10 @@ def docs(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
     env = {**os.environ, **pipeline.paths.environment(), "DO_NOT_TRACK": "1", "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
     result = subprocess.run(
         [str(PROJECT_ROOT / ".venv" / "bin" / "dbt"), "docs", "generate", "--target-path", str(target)],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout[-3000:]
     assert (target / "index.html").exists()
@@ -32,7 +37,11 @@ def docs(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
 
 def test_every_model_seed_and_source_has_a_description(docs) -> None:
     manifest, _ = docs
-    nodes = [n for n in manifest["nodes"].values() if n["package_name"] == "clickstream" and n["resource_type"] in ("model", "seed")]
+    nodes = [
+        n
+        for n in manifest["nodes"].values()
+        if n["package_name"] == "clickstream" and n["resource_type"] in ("model", "seed")
+    ]
     nodes += [s for s in manifest["sources"].values() if s["package_name"] == "clickstream"]
     missing = [n["unique_id"] for n in nodes if not n.get("description", "").strip()]
     assert nodes and not missing
@@ -61,7 +70,9 @@ def test_every_project_macro_has_a_description(docs) -> None:
 
 def test_the_overview_block_and_the_export_exposures_are_documented(docs) -> None:
     manifest, _ = docs
-    overview = [d for d in manifest["docs"].values() if d["name"] == "__overview__" and d["package_name"] == "clickstream"]
+    overview = [
+        d for d in manifest["docs"].values() if d["name"] == "__overview__" and d["package_name"] == "clickstream"
+    ]
     assert overview and "Architecture" in overview[0]["block_contents"]
     exposures = {e["name"]: e for e in manifest["exposures"].values()}
     assert {"parquet_fct_events", "parquet_fct_sessions"} <= set(exposures)

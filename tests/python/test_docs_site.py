@@ -13,10 +13,12 @@ from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest import PROJECT_ROOT, Pipeline, event
-
 from browser import MISSING_CHROMIUM, Browser, chromium_available
-from pipeline_paths import PipelinePaths
+from conftest import Pipeline, event
+
+from clickstream.paths import PROJECT_ROOT, PipelinePaths
+
+pytestmark = pytest.mark.browser
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 MODEL = "fct_sessions"
@@ -49,7 +51,7 @@ GRAPH_JS = """
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -58,19 +60,38 @@ def docs_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of the generated docs site, served from a tmp target dir on a free port."""
     base = tmp_path_factory.mktemp("docs_site")
     pipeline = Pipeline(PipelinePaths(base / "raw", base / "warehouse" / "w.duckdb", base / "exports"))
-    pipeline.land("2024-01-10", "a.jsonl", [
-        event("e1", "u1", "2024-01-10T10:00:00Z"),
-        event("e2", "u1", "2024-01-10T10:05:00Z", "click"),
-        b"not json",
-    ])
+    pipeline.land(
+        "2024-01-10",
+        "a.jsonl",
+        [
+            event("e1", "u1", "2024-01-10T10:00:00Z"),
+            event("e2", "u1", "2024-01-10T10:05:00Z", "click"),
+            b"not json",
+        ],
+    )
     assert pipeline.refresh("--skip-export") == 0
     target = base / "docs_target"
-    env = {**os.environ, **pipeline.paths.environment(), "DO_NOT_TRACK": "1",
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
+    env = {
+        **os.environ,
+        **pipeline.paths.environment(),
+        "DO_NOT_TRACK": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
+    }
     result = subprocess.run(
-        [str(PROJECT_ROOT / ".venv" / "bin" / "dbt"), "docs", "generate", "--target-path", str(target),
-         "--log-path", str(base / "dbt_logs")],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+        [
+            str(PROJECT_ROOT / ".venv" / "bin" / "dbt"),
+            "docs",
+            "generate",
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(base / "dbt_logs"),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout[-3000:]
     assert (target / "index.html").exists() and (target / "catalog.json").exists()
@@ -95,8 +116,9 @@ def browser() -> Iterator[Browser]:
 
 
 def unexpected_errors(browser: Browser, since: int) -> list[str]:
-    return [e for e in browser.page.errors(since)
-            if not ("404" in e and any(known in e for known in KNOWN_DBT_DOCS_404S))]
+    return [
+        e for e in browser.page.errors(since) if not ("404" in e and any(known in e for known in KNOWN_DBT_DOCS_404S))
+    ]
 
 
 def open_site(browser: Browser, url: str) -> int:
@@ -105,14 +127,13 @@ def open_site(browser: Browser, url: str) -> int:
     page.navigate("about:blank")  # a fresh load of the site, even from a page of the same site
     mark = page.mark()
     page.navigate(url)
-    page.wait_for(
-        "[...document.querySelectorAll('a')].some(a => a.textContent.trim() === %r)" % MODEL, timeout=20
-    )
+    page.wait_for(f"[...document.querySelectorAll('a')].some(a => a.textContent.trim() === {MODEL!r})", timeout=20)
     requested = page.requested_urls(since=mark)
     assert any("/manifest.json" in u for u in requested), requested
     assert any("/catalog.json" in u for u in requested), requested
-    assert all(u.startswith(url.split("#")[0].rsplit("/", 1)[0]) or u.startswith("data:") for u in requested), \
+    assert all(u.startswith(url.split("#")[0].rsplit("/", 1)[0]) or u.startswith("data:") for u in requested), (
         f"the docs site fetched something from elsewhere: {requested}"
+    )
     return mark
 
 
@@ -125,7 +146,7 @@ def test_docs_site_loads_and_search_finds_the_model(docs_site: str, browser: Bro
     page.type_text("#search", MODEL)
     results = page.wait_for(
         "(() => { const r = [...document.querySelectorAll('.search-result')].map(e => e.innerText);"
-        " return r.some(t => t.split('\\n')[0].trim().startsWith(%r)) ? r : null; })()" % MODEL
+        f" return r.some(t => t.split('\\n')[0].trim().startsWith({MODEL!r})) ? r : null; }})()"
     )
     titles = [r.split("\n")[0].strip() for r in results]
     assert f"{MODEL} model" in titles, titles
@@ -134,9 +155,11 @@ def test_docs_site_loads_and_search_finds_the_model(docs_site: str, browser: Bro
     page.screenshot(ARTIFACTS / "docs-search.png")
 
     # The result links to the model's page.
-    page.click(".search-result[href='#!/model/model.clickstream.%s']" % MODEL)
-    page.wait_for("location.hash.includes('model.clickstream.%s') && document.querySelector('h1') "
-                  "&& document.querySelector('h1').innerText.includes(%r)" % (MODEL, MODEL))
+    page.click(f".search-result[href='#!/model/model.clickstream.{MODEL}']")
+    page.wait_for(
+        f"location.hash.includes('model.clickstream.{MODEL}') && document.querySelector('h1') "
+        f"&& document.querySelector('h1').innerText.includes({MODEL!r})"
+    )
     page.drain(0.3)
     assert not unexpected_errors(browser, mark), unexpected_errors(browser, mark)
 
@@ -156,7 +179,13 @@ def test_lineage_graph_renders_with_nodes(docs_site: str, browser: Browser) -> N
     full = page.wait_for(
         f"(() => {{ const g = {GRAPH_JS}; return g && g.nodes.length > {seen} && g.width > 1000 && g.painted > 1000 ? g : null; }})()"
     )
-    for model in ("stg_click_events__files", "int_click_events_validated", "int_events_sessionized", MODEL, "agg_ingest_daily"):
+    for model in (
+        "stg_click_events__files",
+        "int_click_events_validated",
+        "int_events_sessionized",
+        MODEL,
+        "agg_ingest_daily",
+    ):
         assert model in full["nodes"], full
     assert full["painted"] > 1000, full
     page.move_mouse(640, 450)  # off the fullscreen button: its tooltip goes away

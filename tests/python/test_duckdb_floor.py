@@ -10,9 +10,8 @@ import json
 from pathlib import Path
 
 import duckdb
-from conftest import event
-
 import duckdb_floor
+from conftest import event
 
 
 def land(raw_root: Path, dt: str, name: str, lines: list[bytes]) -> None:
@@ -27,23 +26,37 @@ def session_id(user_id: str, first_event_id: str) -> str:
 
 def test_floor_deduplicates_sessionizes_and_writes_parquet_by_event_date(tmp_path: Path, capsys) -> None:
     raw, out = tmp_path / "raw", tmp_path / "out"
-    land(raw, "2024-03-01", "a.jsonl", [
-        event("e1", "u1", "2024-03-01T10:00:00Z"),
-        event("e2", "u1", "2024-03-01T10:30:00Z"),  # exactly the timeout: same session
-        event("e3", "u1", "2024-03-01T11:00:00.000001Z"),  # one microsecond more: a new session
-        b"{not json",
-        event("e4", "u2", "2024-03-01T23:59:00Z"),
-    ])
+    land(
+        raw,
+        "2024-03-01",
+        "a.jsonl",
+        [
+            event("e1", "u1", "2024-03-01T10:00:00Z"),
+            event("e2", "u1", "2024-03-01T10:30:00Z"),  # exactly the timeout: same session
+            event("e3", "u1", "2024-03-01T11:00:00.000001Z"),  # one microsecond more: a new session
+            b"{not json",
+            event("e4", "u2", "2024-03-01T23:59:00Z"),
+        ],
+    )
     # a later copy of e1 with another user: the first landed copy wins
-    land(raw, "2024-03-02", "b.jsonl", [event("e1", "u9", "2024-03-02T00:05:00Z"), event("e5", "u2", "2024-03-02T00:10:00Z")])
+    land(
+        raw,
+        "2024-03-02",
+        "b.jsonl",
+        [event("e1", "u9", "2024-03-02T00:05:00Z"), event("e5", "u2", "2024-03-02T00:10:00Z")],
+    )
 
-    assert duckdb_floor.main(["--raw-root", str(raw), "--output-dir", str(out), "--memory-limit", "1GB", "--threads", "1"]) == 0
+    assert (
+        duckdb_floor.main(["--raw-root", str(raw), "--output-dir", str(out), "--memory-limit", "1GB", "--threads", "1"])
+        == 0
+    )
     printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert (printed["files"], printed["events"], printed["sessions"]) == (2, 5, 3)
 
     rows = duckdb.sql(
         f"select event_id, user_id, session_id, cast(event_date as varchar) from read_parquet('{out}/*/*.parquet', "
-        "hive_partitioning = true) order by event_id").fetchall()
+        "hive_partitioning = true) order by event_id"
+    ).fetchall()
     assert rows == [
         ("e1", "u1", session_id("u1", "e1"), "2024-03-01"),
         ("e2", "u1", session_id("u1", "e1"), "2024-03-01"),

@@ -7,20 +7,24 @@ import duckdb
 import pytest
 from conftest import Pipeline, event
 
-import export_parquet
+from clickstream.pipeline import export as export_parquet
 
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pipeline, dict]:
-    from pipeline_paths import PipelinePaths
+    from clickstream.paths import PipelinePaths
 
     base = tmp_path_factory.mktemp("exports")
     pipeline = Pipeline(PipelinePaths(base / "raw", base / "warehouse" / "w.duckdb", base / "exports"))
-    pipeline.land("2024-01-10", "a.jsonl", [
-        event("old1", "u1", "2024-01-09T08:00:00Z"),
-        event("new1", "u2", "2024-01-10T08:00:00Z"),
-        b"garbage",
-    ])
+    pipeline.land(
+        "2024-01-10",
+        "a.jsonl",
+        [
+            event("old1", "u1", "2024-01-09T08:00:00Z"),
+            event("new1", "u2", "2024-01-10T08:00:00Z"),
+            b"garbage",
+        ],
+    )
     assert pipeline.refresh() == 0
     before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in pipeline.paths.export_root.rglob("*.parquet")}
     pipeline.land("2024-01-11", "a.jsonl", [event("new2", "u3", "2024-01-11T08:00:00Z")])
@@ -37,7 +41,8 @@ def test_every_table_is_exported_by_date_and_equals_the_warehouse(exported) -> N
         with duckdb.connect() as con:
             exported_rows = con.execute(
                 f"select * exclude ({table.date_column}) from read_parquet('{root}/{table.name}/*/*.parquet', hive_partitioning = true) "
-                f"order by all").fetchall()
+                f"order by all"
+            ).fetchall()
         table_rows = pipeline.query(f"select * exclude ({table.date_column}) from main.{table.name} order by all")
         assert exported_rows == table_rows, table.name
 

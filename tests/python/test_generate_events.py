@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import importlib.util
+import itertools
 import json
 import os
 import re
@@ -16,36 +16,29 @@ import subprocess
 import sys
 import zlib
 from collections import Counter, defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "generate_events.py"
-
-
-def _load_script() -> Any:
-    """The script as a module (the one already imported from scripts/, if any)."""
-    loaded = sys.modules.get("generate_events")
-    if loaded is not None and Path(getattr(loaded, "__file__", "")).resolve() == SCRIPT:
-        return loaded
-    spec = importlib.util.spec_from_file_location("generate_events", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["generate_events"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-ge = _load_script()
+from clickstream.ingest import generate as ge
 
 START = "2024-03-30"  # the runs cross a month end
 FILE_RE = re.compile(r"^click_events\+(\d+)\+(\d{10})\.jsonl(\.gz)?$")
-EVENT_TYPES = {"page_view", "click", "scroll", "search", "add_to_cart",
-               "remove_from_cart", "checkout", "purchase", "sign_up", "login"}
-TS_RE = re.compile(
-    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})?")
+EVENT_TYPES = {
+    "page_view",
+    "click",
+    "scroll",
+    "search",
+    "add_to_cart",
+    "remove_from_cart",
+    "checkout",
+    "purchase",
+    "sign_up",
+    "login",
+}
+TS_RE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})?")
 REQUIRED = ("event_id", "user_id", "event_type")
 
 
@@ -53,10 +46,20 @@ REQUIRED = ("event_id", "user_id", "event_type")
 # helpers
 # ----------------------------------------------------------------------------
 
-def run(root: Path, *extra: str, days: int = 3, events: int = 2000,
-        manifest: Path | None = None) -> int:
-    argv = ["--start-date", START, "--days", str(days), "--events-per-day", str(events),
-            "--raw-root", str(root), "--quiet", *extra]
+
+def run(root: Path, *extra: str, days: int = 3, events: int = 2000, manifest: Path | None = None) -> int:
+    argv = [
+        "--start-date",
+        START,
+        "--days",
+        str(days),
+        "--events-per-day",
+        str(events),
+        "--raw-root",
+        str(root),
+        "--quiet",
+        *extra,
+    ]
     if manifest is not None:
         argv += ["--manifest", str(manifest)]
     return ge.main(argv)
@@ -67,8 +70,7 @@ def landed_files(root: Path) -> list[Path]:
 
 
 def file_hashes(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in landed_files(root)}
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in landed_files(root)}
 
 
 def raw_bytes(path: Path) -> bytes:
@@ -89,13 +91,13 @@ def file_lines(path: Path) -> list[bytes]:
 def parse_ts(value: Any) -> datetime:
     """The instant of an allowed event_ts form (raises ValueError otherwise)."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=value)
+        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=value)
     if not isinstance(value, str) or not TS_RE.fullmatch(value):
         raise ValueError(value)
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def classify(line: bytes, dt: date) -> tuple[str, dict[str, Any] | None]:
@@ -140,8 +142,17 @@ def scan(root: Path) -> list[dict[str, Any]]:
         partition, start = int(match.group(1)), int(match.group(2))
         for i, line in enumerate(file_lines(path)):
             kind, obj = classify(line, dt)
-            records.append({"dt": dt, "file": path.name, "partition": partition,
-                            "offset": start + i, "kind": kind, "obj": obj, "raw": line})
+            records.append(
+                {
+                    "dt": dt,
+                    "file": path.name,
+                    "partition": partition,
+                    "offset": start + i,
+                    "kind": kind,
+                    "obj": obj,
+                    "raw": line,
+                }
+            )
     return records
 
 
@@ -153,23 +164,50 @@ def partition_of(user_id: str, partitions: int) -> int:
 # fixtures: one small default-shaped run and one noisy run, shared
 # ----------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     base = tmp_path_factory.mktemp("small")
     manifest = base / "manifest.json"
-    assert run(base / "raw", "--partitions", "3", "--max-records-per-file", "250",
-               "--gzip-every-nth-day", "2", "--crlf-every-nth-file", "4",
-               days=4, events=2000, manifest=manifest) == 0
+    assert (
+        run(
+            base / "raw",
+            "--partitions",
+            "3",
+            "--max-records-per-file",
+            "250",
+            "--gzip-every-nth-day",
+            "2",
+            "--crlf-every-nth-file",
+            "4",
+            days=4,
+            events=2000,
+            manifest=manifest,
+        )
+        == 0
+    )
     return base / "raw", json.loads(manifest.read_text())
 
 
 @pytest.fixture(scope="module")
-def noisy_run(tmp_path_factory: pytest.TempPathFactory
-              ) -> tuple[Path, dict[str, Any], list[dict[str, Any]]]:
+def noisy_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], list[dict[str, Any]]]:
     base = tmp_path_factory.mktemp("noisy")
     manifest = base / "manifest.json"
-    assert run(base / "raw", "--noise-scale", "4", "--late-rate", "0.05",
-               "--too-late-rate", "0.01", days=4, events=4000, manifest=manifest) == 0
+    assert (
+        run(
+            base / "raw",
+            "--noise-scale",
+            "4",
+            "--late-rate",
+            "0.05",
+            "--too-late-rate",
+            "0.01",
+            days=4,
+            events=4000,
+            manifest=manifest,
+        )
+        == 0
+    )
     root = base / "raw"
     return root, json.loads(manifest.read_text()), scan(root)
 
@@ -178,10 +216,18 @@ def noisy_run(tmp_path_factory: pytest.TempPathFactory
 # determinism
 # ----------------------------------------------------------------------------
 
-def test_same_seed_gives_identical_bytes_and_another_seed_different_bytes(
-        tmp_path: Path) -> None:
-    args = ("--partitions", "3", "--max-records-per-file", "300",
-            "--gzip-every-nth-day", "2", "--crlf-every-nth-file", "3")
+
+def test_same_seed_gives_identical_bytes_and_another_seed_different_bytes(tmp_path: Path) -> None:
+    args = (
+        "--partitions",
+        "3",
+        "--max-records-per-file",
+        "300",
+        "--gzip-every-nth-day",
+        "2",
+        "--crlf-every-nth-file",
+        "3",
+    )
     assert run(tmp_path / "a", *args, "--seed", "7") == 0
     assert run(tmp_path / "b", *args, "--seed", "7") == 0
     assert run(tmp_path / "c", *args, "--seed", "8") == 0
@@ -192,14 +238,18 @@ def test_same_seed_gives_identical_bytes_and_another_seed_different_bytes(
     assert set(first.values()).isdisjoint(other.values())
 
 
-def test_subprocess_run_uses_env_raw_root_and_matches_in_process_bytes(
-        tmp_path: Path) -> None:
+def test_subprocess_run_uses_env_raw_root_and_matches_in_process_bytes(tmp_path: Path) -> None:
     """Runs from another cwd with another hash seed: same bytes as main()."""
     args = ["--start-date", START, "--days", "2", "--events-per-day", "1500", "--seed", "3"]
-    env = dict(os.environ, CLICKSTREAM_RAW_ROOT=str(tmp_path / "env_root"),
-               PYTHONHASHSEED="12345")
-    done = subprocess.run([sys.executable, str(SCRIPT), *args], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+    env = dict(os.environ, CLICKSTREAM_RAW_ROOT=str(tmp_path / "env_root"), PYTHONHASHSEED="12345")
+    done = subprocess.run(
+        [sys.executable, "-m", "clickstream", "generate", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "landed 2 day(s)" in done.stdout and len(done.stdout.strip().splitlines()) == 1
     assert "dt=2024-03-30" in done.stderr  # per-day progress is logged
@@ -211,8 +261,8 @@ def test_subprocess_run_uses_env_raw_root_and_matches_in_process_bytes(
 # layout, naming, offsets, partitions, compression, line endings
 # ----------------------------------------------------------------------------
 
-def test_layout_has_only_requested_dt_dirs_and_kafka_connect_file_names(
-        small_run: tuple[Path, dict[str, Any]]) -> None:
+
+def test_layout_has_only_requested_dt_dirs_and_kafka_connect_file_names(small_run: tuple[Path, dict[str, Any]]) -> None:
     root, _ = small_run
     assert [p.name for p in root.iterdir()] == ["click_events"]
     dirs = sorted(p.name for p in (root / "click_events").iterdir())
@@ -223,8 +273,7 @@ def test_layout_has_only_requested_dt_dirs_and_kafka_connect_file_names(
             assert f.is_file() and FILE_RE.match(f.name), f  # no temp files left
 
 
-def test_offsets_are_contiguous_per_partition_across_files_and_days(
-        small_run: tuple[Path, dict[str, Any]]) -> None:
+def test_offsets_are_contiguous_per_partition_across_files_and_days(small_run: tuple[Path, dict[str, Any]]) -> None:
     root, manifest = small_run
     next_offset: dict[int, int] = defaultdict(int)
     files_per_partition_day: Counter[tuple[str, int]] = Counter()
@@ -242,8 +291,7 @@ def test_offsets_are_contiguous_per_partition_across_files_and_days(
     assert max(files_per_partition_day.values()) > 1  # files roll within a day
 
 
-def test_each_users_events_always_land_in_the_users_crc32_partition(
-        small_run: tuple[Path, dict[str, Any]]) -> None:
+def test_each_users_events_always_land_in_the_users_crc32_partition(small_run: tuple[Path, dict[str, Any]]) -> None:
     root, _ = small_run
     seen = 0
     for record in scan(root):
@@ -255,7 +303,8 @@ def test_each_users_events_always_land_in_the_users_crc32_partition(
 
 
 def test_original_events_stay_in_user_partition_when_partitions_have_one_file_a_day(
-        noisy_run: tuple[Path, dict[str, Any], list[dict[str, Any]]]) -> None:
+    noisy_run: tuple[Path, dict[str, Any], list[dict[str, Any]]],
+) -> None:
     """With one file per partition and day, only 'duplicate_other_file' copies
     may sit in another partition; every event_id's original is in place."""
     _, manifest, records = noisy_run
@@ -271,8 +320,7 @@ def test_original_events_stay_in_user_partition_when_partitions_have_one_file_a_
     assert 0 < misplaced <= manifest["totals"]["noise"]["duplicate_other_file"]
 
 
-def test_gzip_days_decompress_with_zero_mtime_and_other_days_are_plain(
-        small_run: tuple[Path, dict[str, Any]]) -> None:
+def test_gzip_days_decompress_with_zero_mtime_and_other_days_are_plain(small_run: tuple[Path, dict[str, Any]]) -> None:
     root, manifest = small_run
     for path in landed_files(root):
         day_index = (date.fromisoformat(path.parent.name[3:]) - date.fromisoformat(START)).days
@@ -288,7 +336,8 @@ def test_gzip_days_decompress_with_zero_mtime_and_other_days_are_plain(
 
 
 def test_crlf_files_exist_when_enabled_and_all_others_are_pure_lf(
-        small_run: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    small_run: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
     root, _ = small_run
     kinds = []
     for path in landed_files(root):
@@ -307,8 +356,8 @@ def test_crlf_files_exist_when_enabled_and_all_others_are_pure_lf(
 # content
 # ----------------------------------------------------------------------------
 
-def test_valid_lines_follow_the_event_contract(
-        small_run: tuple[Path, dict[str, Any]]) -> None:
+
+def test_valid_lines_follow_the_event_contract(small_run: tuple[Path, dict[str, Any]]) -> None:
     root, manifest = small_run
     records = scan(root)
     valid = [r for r in records if r["kind"] == "valid"]
@@ -316,8 +365,17 @@ def test_valid_lines_follow_the_event_contract(
     extra_fields: dict[str, list[str]] = {}  # event_id -> extra keys
     for record in valid:
         obj = record["obj"]
-        assert list(obj)[:9] == ["event_id", "user_id", "event_type", "event_ts", "page_url",
-                                 "referrer", "user_agent", "ip", "properties"]
+        assert list(obj)[:9] == [
+            "event_id",
+            "user_id",
+            "event_type",
+            "event_ts",
+            "page_url",
+            "referrer",
+            "user_agent",
+            "ip",
+            "properties",
+        ]
         if len(obj) > 9:
             extra_fields[obj["event_id"]] = list(obj)[9:]
         assert re.fullmatch(r"u_\d{6}", obj["user_id"])
@@ -326,8 +384,7 @@ def test_valid_lines_follow_the_event_contract(
         assert isinstance(obj["properties"], dict)
         assert ":" in obj["ip"] or re.fullmatch(r"\d+\.\d+\.\d+\.\d+", obj["ip"])
         # compact JSON, exactly as json.dumps would write it (so edits are faithful)
-        assert json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode() == \
-            record["raw"]
+        assert json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode() == record["raw"]
         ts = obj["event_ts"]
         if isinstance(ts, int):
             forms["epoch_ms"] += 1
@@ -337,15 +394,13 @@ def test_valid_lines_follow_the_event_contract(
             forms["offset"] += 1
         else:
             forms["no_zone"] += 1
-    assert set(forms) == {"epoch_ms", "space", "z_fraction", "z_no_fraction", "offset",
-                          "no_zone"}
+    assert set(forms) == {"epoch_ms", "space", "z_fraction", "z_no_fraction", "offset", "no_zone"}
     assert forms["z_fraction"] > 0.8 * len(valid)
     types = Counter(r["obj"]["event_type"] for r in valid)
     assert set(types) == EVENT_TYPES
     assert types["page_view"] > types["click"] > types["purchase"]
     assert len(extra_fields) == manifest["totals"]["valid_with_extra_field"] > 0
-    assert {"app_version", "schema_version"} <= {k for keys in extra_fields.values()
-                                                 for k in keys}
+    assert {"app_version", "schema_version"} <= {k for keys in extra_fields.values() for k in keys}
     assert any("utm_source=" in r["obj"]["page_url"] for r in valid)
     assert any("bot" in r["obj"]["user_agent"].lower() for r in valid)
     assert any(r["obj"]["properties"].get("currency") for r in valid)
@@ -353,7 +408,8 @@ def test_valid_lines_follow_the_event_contract(
 
 
 def test_sessions_have_short_gaps_near_30_minute_gaps_and_cross_midnight(
-        small_run: tuple[Path, dict[str, Any]]) -> None:
+    small_run: tuple[Path, dict[str, Any]],
+) -> None:
     root, _ = small_run
     times: dict[str, list[datetime]] = defaultdict(list)
     for record in scan(root):
@@ -362,23 +418,33 @@ def test_sessions_have_short_gaps_near_30_minute_gaps_and_cross_midnight(
     gaps = []
     for user_times in times.values():
         user_times.sort()
-        gaps += [(b - a).total_seconds() for a, b in zip(user_times, user_times[1:])]
+        gaps += [(b - a).total_seconds() for a, b in itertools.pairwise(user_times)]
     assert sum(g < 300 for g in gaps) > 0.5 * len(gaps)
     assert any(1700 < g < 1800 for g in gaps) and any(1800 < g < 1900 for g in gaps)
-    crossing = [t for t in times.values()
-                if any(a.date() != b.date() and (b - a).total_seconds() < 300
-                       for a, b in zip(t, t[1:]))]
+    crossing = [
+        t
+        for t in times.values()
+        if any(a.date() != b.date() and (b - a).total_seconds() < 300 for a, b in itertools.pairwise(t))
+    ]
     assert crossing
 
 
 def test_noise_kinds_match_manifest_and_requested_rates(
-        noisy_run: tuple[Path, dict[str, Any], list[dict[str, Any]]]) -> None:
+    noisy_run: tuple[Path, dict[str, Any], list[dict[str, Any]]],
+) -> None:
     _, manifest, records = noisy_run
     totals = manifest["totals"]
     found = Counter(r["kind"] for r in records)
-    for kind in ("blank_line", "whitespace_line", "malformed_json", "invalid_utf8",
-                 "invalid_required_field", "invalid_timestamp", "unknown_event_type",
-                 "future_event"):
+    for kind in (
+        "blank_line",
+        "whitespace_line",
+        "malformed_json",
+        "invalid_utf8",
+        "invalid_required_field",
+        "invalid_timestamp",
+        "unknown_event_type",
+        "future_event",
+    ):
         assert found[kind] == totals["noise"][kind] > 0, kind
     rates = manifest["arguments"]["noise_rates"]
     for kind, rate in rates.items():
@@ -387,14 +453,16 @@ def test_noise_kinds_match_manifest_and_requested_rates(
         assert rate == pytest.approx(ge.DEFAULT_NOISE_RATES[kind] * 4)
         assert totals["noise"][kind] / totals["valid"] == pytest.approx(rate, rel=0.2), kind
     assert found["valid"] == totals["valid"] + sum(
-        totals["noise"][k] for k in ("duplicate_same_file", "duplicate_other_file",
-                                     "duplicate_later_day", "duplicate_conflicting_payload"))
+        totals["noise"][k]
+        for k in ("duplicate_same_file", "duplicate_other_file", "duplicate_later_day", "duplicate_conflicting_payload")
+    )
     assert sum(totals["noise"].values()) == totals["noise_total"]
     assert totals["lines"] == len(records) == totals["valid"] + totals["noise_total"]
 
 
 def test_duplicates_repeat_event_ids_in_same_file_other_file_later_day_and_with_new_payload(
-        noisy_run: tuple[Path, dict[str, Any], list[dict[str, Any]]]) -> None:
+    noisy_run: tuple[Path, dict[str, Any], list[dict[str, Any]]],
+) -> None:
     _, manifest, records = noisy_run
     by_id: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for record in records:
@@ -406,23 +474,27 @@ def test_duplicates_repeat_event_ids_in_same_file_other_file_later_day_and_with_
         payloads = {r["raw"] for r in copies}
         exact += len(copies) - len(payloads)
         conflicting += len(payloads) - 1
-        for a, b in zip(copies, copies[1:]):
-            where["same_file" if (a["dt"], a["file"]) == (b["dt"], b["file"])
-                  else "same_day" if a["dt"] == b["dt"] else "later_day"] += 1
+        for a, b in itertools.pairwise(copies):
+            where[
+                "same_file"
+                if (a["dt"], a["file"]) == (b["dt"], b["file"])
+                else "same_day"
+                if a["dt"] == b["dt"]
+                else "later_day"
+            ] += 1
     noise = manifest["totals"]["noise"]
-    assert exact == (noise["duplicate_same_file"] + noise["duplicate_other_file"]
-                     + noise["duplicate_later_day"])
+    assert exact == (noise["duplicate_same_file"] + noise["duplicate_other_file"] + noise["duplicate_later_day"])
     assert conflicting == noise["duplicate_conflicting_payload"] > 0
     assert min(where.values()) > 0 and len(where) == 3
     for copies in by_id.values():
         if len({r["raw"] for r in copies}) > 1:
-            differing = {k for r in copies for k, v in r["obj"].items()
-                         if v != copies[0]["obj"][k]}
+            differing = {k for r in copies for k, v in r["obj"].items() if v != copies[0]["obj"][k]}
             assert differing == {"page_url"}
 
 
 def test_invalid_utf8_lines_are_the_only_undecodable_lines(
-        noisy_run: tuple[Path, dict[str, Any], list[dict[str, Any]]]) -> None:
+    noisy_run: tuple[Path, dict[str, Any], list[dict[str, Any]]],
+) -> None:
     _, manifest, records = noisy_run
     bad = [r["raw"] for r in records if r["kind"] == "invalid_utf8"]
     assert len(bad) == manifest["totals"]["noise"]["invalid_utf8"] > 0
@@ -432,7 +504,8 @@ def test_invalid_utf8_lines_are_the_only_undecodable_lines(
 
 
 def test_late_events_land_one_to_three_days_after_their_event_day_and_few_too_late(
-        noisy_run: tuple[Path, dict[str, Any], list[dict[str, Any]]]) -> None:
+    noisy_run: tuple[Path, dict[str, Any], list[dict[str, Any]]],
+) -> None:
     _, manifest, records = noisy_run
     lags: Counter[int] = Counter()
     seen: set[str] = set()
@@ -449,8 +522,12 @@ def test_late_events_land_one_to_three_days_after_their_event_day_and_few_too_la
     assert too_late == manifest["totals"]["too_late"]
     assert late == manifest["totals"]["late_1_to_3_days"]
     first_day = min(r["dt"] for r in records)
-    assert any(lag > 0 for r in records if r["dt"] == first_day and r["kind"] == "valid"
-               for lag in [(r["dt"] - parse_ts(r["obj"]["event_ts"]).date()).days])
+    assert any(
+        lag > 0
+        for r in records
+        if r["dt"] == first_day and r["kind"] == "valid"
+        for lag in [(r["dt"] - parse_ts(r["obj"]["event_ts"]).date()).days]
+    )
 
 
 def test_noise_scale_zero_gives_only_valid_unique_lines(tmp_path: Path) -> None:
@@ -464,8 +541,10 @@ def test_noise_scale_zero_gives_only_valid_unique_lines(tmp_path: Path) -> None:
 # command line
 # ----------------------------------------------------------------------------
 
+
 def test_overwrite_refuses_with_exit_2_and_message_without_the_flag(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = tmp_path / "raw"
     assert run(root, days=2, events=500) == 0
     before = file_hashes(root)
@@ -487,8 +566,7 @@ def test_overwrite_replaces_only_the_files_of_the_generated_days(tmp_path: Path)
     assert run(root, "--seed", "9", "--overwrite", days=1, events=500) == 0
     assert run(tmp_path / "fresh", "--seed", "9", days=1, events=500) == 0
     after = file_hashes(root)
-    assert {k: v for k, v in after.items() if "dt=2024-03-30" in k} == file_hashes(
-        tmp_path / "fresh")
+    assert {k: v for k, v in after.items() if "dt=2024-03-30" in k} == file_hashes(tmp_path / "fresh")
     assert {k: v for k, v in after.items() if "dt=2024-03-31" in k} == day2_before
     assert (topic / "dt=2024-04-05" / "keep.jsonl").exists()
 
@@ -496,19 +574,42 @@ def test_overwrite_replaces_only_the_files_of_the_generated_days(tmp_path: Path)
 def test_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
     assert ge.main(["--help"]) == 0
     out = capsys.readouterr().out
-    for option in ("--start-date", "--days", "--events-per-day", "--seed", "--raw-root",
-                   "--partitions", "--max-records-per-file", "--gzip-every-nth-day",
-                   "--crlf-every-nth-file", "--noise-scale", "--noise-rate", "--overwrite",
-                   "--manifest", "CLICKSTREAM_RAW_ROOT", *ge.NOISE_KINDS):
+    for option in (
+        "--start-date",
+        "--days",
+        "--events-per-day",
+        "--seed",
+        "--raw-root",
+        "--partitions",
+        "--max-records-per-file",
+        "--gzip-every-nth-day",
+        "--crlf-every-nth-file",
+        "--noise-scale",
+        "--noise-rate",
+        "--overwrite",
+        "--manifest",
+        "CLICKSTREAM_RAW_ROOT",
+        *ge.NOISE_KINDS,
+    ):
         assert option in out, option
 
 
 def test_bad_arguments_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert ge.main(["--days", "1"]) == 2  # --start-date missing
     assert ge.main(["--start-date", "2024-02-30", "--raw-root", str(tmp_path)]) == 2
-    assert ge.main(["--start-date", START, "--noise-rate", "nope=0.1",
-                    "--raw-root", str(tmp_path)]) == 2
-    assert ge.main(["--start-date", START, "--raw-root", str(tmp_path),
-                    "--manifest", str(tmp_path / "click_events" / "m.json")]) == 2
+    assert ge.main(["--start-date", START, "--noise-rate", "nope=0.1", "--raw-root", str(tmp_path)]) == 2
+    assert (
+        ge.main(
+            [
+                "--start-date",
+                START,
+                "--raw-root",
+                str(tmp_path),
+                "--manifest",
+                str(tmp_path / "click_events" / "m.json"),
+            ]
+        )
+        == 2
+    )
     assert not (tmp_path / "click_events").exists()
     capsys.readouterr()

@@ -10,21 +10,38 @@ from datetime import date
 import pytest
 from conftest import Pipeline
 
-import generate_events
+from clickstream.ingest import generate as generate_events
+
+pytestmark = pytest.mark.slow
 
 START, DAYS = "2024-05-01", 4
 
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pipeline]:
-    from pipeline_paths import PipelinePaths
+    from clickstream.paths import PipelinePaths
 
     base = tmp_path_factory.mktemp("sample")
     raw = base / "raw"
-    assert generate_events.main([
-        "--start-date", START, "--days", str(DAYS), "--events-per-day", "4000", "--seed", "7",
-        "--raw-root", str(raw), "--max-records-per-file", "700",
-    ]) == 0
+    assert (
+        generate_events.main(
+            [
+                "--start-date",
+                START,
+                "--days",
+                str(DAYS),
+                "--events-per-day",
+                "4000",
+                "--seed",
+                "7",
+                "--raw-root",
+                str(raw),
+                "--max-records-per-file",
+                "700",
+            ]
+        )
+        == 0
+    )
 
     def pipeline(name: str) -> Pipeline:
         return Pipeline(PipelinePaths(raw, base / name / "w.duckdb", base / name / "exports"))
@@ -55,7 +72,8 @@ def non_blank_raw_lines(raw_root) -> set[tuple[date, str, int]]:
 
 def test_sample_has_every_kind_of_noise(sample) -> None:
     [(quarantined, duplicates, blank)] = sample["daily"].query(
-        "select sum(quarantined_lines), sum(duplicate_lines), sum(blank_lines) from main.agg_ingest_daily")
+        "select sum(quarantined_lines), sum(duplicate_lines), sum(blank_lines) from main.agg_ingest_daily"
+    )
     assert quarantined > 0 and duplicates > 0 and blank > 0
     reasons = {r[0] for r in sample["daily"].query("select distinct quarantine_reason from main.quarantined_events")}
     assert {"invalid_encoding", "malformed_json", "invalid_field", "invalid_timestamp", "unknown_event_type"} <= reasons
@@ -76,6 +94,7 @@ def test_every_non_blank_raw_line_is_exactly_one_of_valid_duplicate_quarantined(
     outcomes = pipeline.query(
         "select dt, file_name, line_number from main.fct_events "
         "union all select dt, file_name, line_number from main.duplicate_events "
-        "union all select dt, file_name, line_number from main.quarantined_events")
+        "union all select dt, file_name, line_number from main.quarantined_events"
+    )
     assert len(outcomes) == len(set(outcomes)), "a raw line has more than one outcome"
     assert set(outcomes) == expected

@@ -11,7 +11,9 @@ import subprocess
 from datetime import datetime
 
 import pytest
-from conftest import PROJECT_ROOT, Pipeline, event
+from conftest import Pipeline, event
+
+from clickstream.paths import PROJECT_ROOT
 
 DAY1, DAY2 = "2024-01-10", "2024-01-11"
 
@@ -21,27 +23,35 @@ def session_id(user_id: str, first_event_id: str) -> str:
 
 
 def land_two_days(pipeline: Pipeline) -> None:
-    pipeline.land(DAY1, "click_events+0+0000000000.jsonl", [
-        event("a1", "u1", "2024-01-10T10:00:00Z"),
-        event("a2", "u1", "2024-01-10T10:30:00Z", event_type="click"),  # gap exactly 30 min: same session
-        event("a3", "u1", "2024-01-10T11:00:00.000001Z"),  # 30 min + 1 µs: new session
-        event("tie-b", "u2", "2024-01-10T12:00:00Z"),
-        event("tie-a", "u2", "2024-01-10T12:00:00Z"),  # same time: event_id breaks the tie
-        event("m1", "u3", "2024-01-10T23:50:00Z"),
-        event("b1", "u4", "2024-01-10T10:00:00Z"),
-        event("b2", "u4", "2024-01-10T10:50:00Z"),  # 50 min later: a second stored session
-        event("x1", "u5", "2024-01-10T15:00:00Z"),
-    ])
-    pipeline.land(DAY2, "click_events+0+0000000009.jsonl", [
-        event("m2", "u3", "2024-01-11T00:15:00Z"),  # continues u3's session across midnight
-        event("b3", "u4", "2024-01-10T10:25:00Z"),  # late: bridges u4's two sessions
-        event("x0", "u5", "2024-01-10T14:45:00Z", event_type="click"),  # late: becomes u5's first event
-        event("a2", "u1", "2024-01-10T18:00:00Z"),  # a later copy of a stored event: duplicate
-    ])
+    pipeline.land(
+        DAY1,
+        "click_events+0+0000000000.jsonl",
+        [
+            event("a1", "u1", "2024-01-10T10:00:00Z"),
+            event("a2", "u1", "2024-01-10T10:30:00Z", event_type="click"),  # gap exactly 30 min: same session
+            event("a3", "u1", "2024-01-10T11:00:00.000001Z"),  # 30 min + 1 µs: new session
+            event("tie-b", "u2", "2024-01-10T12:00:00Z"),
+            event("tie-a", "u2", "2024-01-10T12:00:00Z"),  # same time: event_id breaks the tie
+            event("m1", "u3", "2024-01-10T23:50:00Z"),
+            event("b1", "u4", "2024-01-10T10:00:00Z"),
+            event("b2", "u4", "2024-01-10T10:50:00Z"),  # 50 min later: a second stored session
+            event("x1", "u5", "2024-01-10T15:00:00Z"),
+        ],
+    )
+    pipeline.land(
+        DAY2,
+        "click_events+0+0000000009.jsonl",
+        [
+            event("m2", "u3", "2024-01-11T00:15:00Z"),  # continues u3's session across midnight
+            event("b3", "u4", "2024-01-10T10:25:00Z"),  # late: bridges u4's two sessions
+            event("x0", "u5", "2024-01-10T14:45:00Z", event_type="click"),  # late: becomes u5's first event
+            event("a2", "u1", "2024-01-10T18:00:00Z"),  # a later copy of a stored event: duplicate
+        ],
+    )
 
 
 def new_pipeline(base, raw_root=None) -> Pipeline:
-    from pipeline_paths import PipelinePaths
+    from clickstream.paths import PipelinePaths
 
     return Pipeline(PipelinePaths(raw_root or base / "raw", base / "warehouse" / "w.duckdb", base / "exports"))
 
@@ -63,8 +73,10 @@ def full(tmp_path_factory: pytest.TempPathFactory, day_by_day: Pipeline) -> Pipe
 
 def test_sessions_follow_the_gap_tie_and_midnight_rules(day_by_day: Pipeline) -> None:
     sessions = {
-        r[0]: r[1:] for r in day_by_day.query(
-            "select session_id, user_id, event_count, session_start, session_end, first_dt, last_dt from main.fct_sessions")
+        r[0]: r[1:]
+        for r in day_by_day.query(
+            "select session_id, user_id, event_count, session_start, session_end, first_dt, last_dt from main.fct_sessions"
+        )
     }
     assert sessions[session_id("u1", "a1")][1] == 2
     assert sessions[session_id("u1", "a3")][1] == 1
@@ -89,10 +101,12 @@ def test_late_first_event_gives_the_session_a_new_id_and_drops_the_old(day_by_da
 
 def test_events_reference_existing_sessions_and_counts_match(day_by_day: Pipeline) -> None:
     assert day_by_day.query(
-        "select count(*) from main.fct_events e anti join main.fct_sessions s using (session_id)") == [(0,)]
+        "select count(*) from main.fct_events e anti join main.fct_sessions s using (session_id)"
+    ) == [(0,)]
     assert day_by_day.query(
         "select count(*) from main.fct_sessions s where event_count != "
-        "(select count(*) from main.fct_events e where e.session_id = s.session_id)") == [(0,)]
+        "(select count(*) from main.fct_events e where e.session_id = s.session_id)"
+    ) == [(0,)]
 
 
 def test_day_by_day_equals_full_refresh(day_by_day: Pipeline, full: Pipeline) -> None:
@@ -139,8 +153,13 @@ def test_plain_dbt_build_with_run_date_gives_the_same_tables(make_pipeline, full
     env = {**os.environ, **pipeline.paths.environment(), "DO_NOT_TRACK": "1", "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
     dbt = str(PROJECT_ROOT / ".venv" / "bin" / "dbt")
     for day in (DAY1, DAY2):
-        result = subprocess.run([dbt, "build", "--vars", json.dumps({"run_date": day})],
-                                cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+        result = subprocess.run(
+            [dbt, "build", "--vars", json.dumps({"run_date": day})],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         assert result.returncode == 0, result.stdout[-3000:]
     assert pipeline.snapshot() == full.snapshot()
 
@@ -156,8 +175,11 @@ def test_a_daily_run_reads_only_recent_history_yet_keeps_multi_day_sessions_whol
     daily = make_pipeline("bounded")
     for index, day in enumerate(days):
         # the first event (00:05) lands 5 minutes early, on 2024-01-31; the others on their UTC day
-        lines = [event(f"long-{i:03d}", "u_long", f"{ts.isoformat()}Z") for i, ts in enumerate(stamps)
-                 if (days[0] if i == 0 else ts.date().isoformat()) == day]
+        lines = [
+            event(f"long-{i:03d}", "u_long", f"{ts.isoformat()}Z")
+            for i, ts in enumerate(stamps)
+            if (days[0] if i == 0 else ts.date().isoformat()) == day
+        ]
         if day == "2024-02-01":
             lines.append(event("old-1", "u_old", "2024-02-01T09:00:00Z"))  # a user only the late event touches
         if day == "2024-02-04":
@@ -167,7 +189,9 @@ def test_a_daily_run_reads_only_recent_history_yet_keeps_multi_day_sessions_whol
     full = make_pipeline("bounded-full", raw_root=daily.paths.raw_root)
     assert full.refresh("--full-refresh") == 0
     assert daily.snapshot() == full.snapshot()
-    assert daily.query("select count(*), count(distinct session_id) from main.fct_events where user_id = 'u_long'") == [(253, 1)]
+    assert daily.query("select count(*), count(distinct session_id) from main.fct_events where user_id = 'u_long'") == [
+        (253, 1)
+    ]
     assert daily.query("select event_count from main.fct_sessions where user_id = 'u_old'") == [(2,)]
     compiled = next(daily.paths.warehouse.parent.rglob("run/**/int_events_sessionized.sql")).read_text()
     # the earliest touched session starts 2024-02-01T00:05; minus the 10-minute skew: 2024-01-31

@@ -23,17 +23,16 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from conftest import Pipeline
 from kafka_broker import (
-    TansuBroker,
     committed_offsets,
     kafka_config_file,
-    last_progress,
     lander_command,
+    last_progress,
     read_landed,
     read_topic,
     run_lander,
@@ -42,15 +41,26 @@ from kafka_broker import (
     wait_for,
 )
 
-import generate_events
-import kafka_config
-import land_from_kafka
-import publish_events
-from pipeline_paths import PipelinePaths
+from clickstream.ingest import generate as generate_events
+from clickstream.ingest import kafka_config
+from clickstream.ingest import land as land_from_kafka
+from clickstream.ingest import publish as publish_events
+from clickstream.local.broker import TansuBroker
+from clickstream.paths import PROJECT_ROOT, PipelinePaths
+
+pytestmark = pytest.mark.kafka
 
 START, DAYS, EVENTS_PER_DAY, SEED, PARTITIONS = "2024-06-01", 3, 2000, 11, 8
-GENERATOR_ARGS = ["--start-date", START, "--days", str(DAYS), "--events-per-day", str(EVENTS_PER_DAY),
-                  "--seed", str(SEED)]
+GENERATOR_ARGS = [
+    "--start-date",
+    START,
+    "--days",
+    str(DAYS),
+    "--events-per-day",
+    str(EVENTS_PER_DAY),
+    "--seed",
+    str(SEED),
+]
 
 
 @pytest.fixture(scope="module")
@@ -73,10 +83,29 @@ def sample(broker, tmp_path_factory: pytest.TempPathFactory) -> dict:
     assert generate_events.main([*GENERATOR_ARGS, "--raw-root", str(direct.paths.raw_root), "--quiet"]) == 0
     assert direct.refresh("--full-refresh") == 0
     topic = unique("click_events")
-    assert publish_events.main(["--bootstrap-servers", broker.bootstrap, "--topic", topic,
-                                "--partitions", str(PARTITIONS), "--generate", *GENERATOR_ARGS, "--quiet"]) == 0
-    return {"base": base, "direct": direct, "topic": topic, "config": kafka_config_file(base),
-            "messages": read_topic(broker.bootstrap, topic)}
+    assert (
+        publish_events.main(
+            [
+                "--bootstrap-servers",
+                broker.bootstrap,
+                "--topic",
+                topic,
+                "--partitions",
+                str(PARTITIONS),
+                "--generate",
+                *GENERATOR_ARGS,
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    return {
+        "base": base,
+        "direct": direct,
+        "topic": topic,
+        "config": kafka_config_file(base),
+        "messages": read_topic(broker.bootstrap, topic),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -84,11 +113,28 @@ def landed(broker, sample) -> Pipeline:
     """The sample landed from the topic in-process (gzip, small files), then refreshed."""
     pipeline = make_pipeline(sample["base"], "kafka")
     summary = sample["base"] / "roundtrip-summary.json"
-    code = land_from_kafka.main([
-        "--bootstrap-servers", broker.bootstrap, "--topic", sample["topic"], "--group-id", unique("roundtrip"),
-        "--raw-root", str(pipeline.paths.raw_root), "--kafka-config", str(sample["config"]),
-        "--dt-from-timestamp", "--gzip", "--roll-messages", "400", "--idle-timeout", "2",
-        "--summary-json", str(summary)])
+    code = land_from_kafka.main(
+        [
+            "--bootstrap-servers",
+            broker.bootstrap,
+            "--topic",
+            sample["topic"],
+            "--group-id",
+            unique("roundtrip"),
+            "--raw-root",
+            str(pipeline.paths.raw_root),
+            "--kafka-config",
+            str(sample["config"]),
+            "--dt-from-timestamp",
+            "--gzip",
+            "--roll-messages",
+            "400",
+            "--idle-timeout",
+            "2",
+            "--summary-json",
+            str(summary),
+        ]
+    )
     assert code == 0
     stats = json.loads(summary.read_text())
     assert stats["messages"] == stats["lines"] == sum(len(m) for m in sample["messages"].values())
@@ -103,24 +149,38 @@ def source_lines(raw_root: Path) -> list[tuple[str, bytes]]:
 
 #: Columns that say where a raw line sits (file name, line number, ids hashed from them): they
 #: differ between the generator's files and the lander's, everything else must not.
-LOCATION_COLUMNS = {"file_name", "line_number", "quarantine_id", "duplicate_id", "kept_file_name",
-                    "kept_line_number", "file_count"}
+LOCATION_COLUMNS = {
+    "file_name",
+    "line_number",
+    "quarantine_id",
+    "duplicate_id",
+    "kept_file_name",
+    "kept_line_number",
+    "file_count",
+}
 
 
 def comparable(pipeline: Pipeline, table: str) -> list[tuple]:
-    columns = [r[0] for r in pipeline.query(
-        "select column_name from duckdb_columns() where schema_name = 'main' and table_name = ? "
-        "order by column_index", [table])]
+    columns = [
+        r[0]
+        for r in pipeline.query(
+            "select column_name from duckdb_columns() where schema_name = 'main' and table_name = ? "
+            "order by column_index",
+            [table],
+        )
+    ]
     kept = [c for c in columns if c not in LOCATION_COLUMNS]
     return pipeline.query(f"select {', '.join(kept)} from main.{table} order by all")
 
 
 def assert_same_warehouse(kafka: Pipeline, direct: Pipeline) -> None:
     """Same tables, except where the raw lines sit (file names and line numbers differ)."""
-    assert kafka.query("select * from main.fct_sessions order by session_id") == \
-        direct.query("select * from main.fct_sessions order by session_id")
-    tables = [r[0] for r in direct.query(
-        "select table_name from duckdb_tables() where schema_name = 'main' order by 1")]
+    assert kafka.query("select * from main.fct_sessions order by session_id") == direct.query(
+        "select * from main.fct_sessions order by session_id"
+    )
+    tables = [
+        r[0] for r in direct.query("select table_name from duckdb_tables() where schema_name = 'main' order by 1")
+    ]
     assert {"fct_events", "fct_sessions", "agg_daily_clicks", "quarantined_events", "agg_ingest_daily"} <= set(tables)
     for table in tables:  # every public table, new marts included
         assert comparable(kafka, table) == comparable(direct, table), table
@@ -130,11 +190,13 @@ def assert_same_warehouse(kafka: Pipeline, direct: Pipeline) -> None:
 # round trip, ordering
 # ----------------------------------------------------------------------------
 
+
 def test_round_trip_gives_the_same_warehouse_as_landing_directly(sample, landed) -> None:
     direct = sample["direct"]
     assert direct.query("select count(*) from main.fct_sessions")[0][0] > 500
-    assert {r[0] for r in landed.query("select distinct dt from main.agg_ingest_daily")} == \
-        {r[0] for r in direct.query("select distinct dt from main.agg_ingest_daily")}
+    assert {r[0] for r in landed.query("select distinct dt from main.agg_ingest_daily")} == {
+        r[0] for r in direct.query("select distinct dt from main.agg_ingest_daily")
+    }
     assert_same_warehouse(landed, direct)
     # the sample has noise of every kind, and it went through Kafka too
     reasons = {r[0] for r in landed.query("select distinct quarantine_reason from main.quarantined_events")}
@@ -179,6 +241,7 @@ def test_each_user_lands_in_one_partition_in_publish_order(sample, landed) -> No
 # crash safety
 # ----------------------------------------------------------------------------
 
+
 def covered(files, partition: int) -> set[int]:
     """Offsets covered by the landed files of a partition (no gaps in this topic)."""
     return {f.start_offset + i for f in files if f.partition == partition for i in range(len(f.lines))}
@@ -187,13 +250,25 @@ def covered(files, partition: int) -> set[int]:
 def test_sigkill_at_any_point_loses_nothing_and_lands_nothing_twice(broker, sample) -> None:
     pipeline = make_pipeline(sample["base"], "crash")
     raw, group, topic = pipeline.paths.raw_root, unique("crash"), sample["topic"]
-    command = lander_command(broker.bootstrap, topic, group, raw, sample["config"],
-                             "--dt-from-timestamp", "--roll-messages", "150", "--idle-timeout", "1.5")
-    faults = ["after_rename:3",      # landed, not committed: must be adopted, not landed twice
-              "line_written:900",    # a file open, lines buffered
-              "before_rename:5",     # written and fsynced, not renamed
-              "after_commit:4",
-              "before_fsync:2"]
+    command = lander_command(
+        broker.bootstrap,
+        topic,
+        group,
+        raw,
+        sample["config"],
+        "--dt-from-timestamp",
+        "--roll-messages",
+        "150",
+        "--idle-timeout",
+        "1.5",
+    )
+    faults = [
+        "after_rename:3",  # landed, not committed: must be adopted, not landed twice
+        "line_written:900",  # a file open, lines buffered
+        "before_rename:5",  # written and fsynced, not renamed
+        "after_commit:4",
+        "before_fsync:2",
+    ]
     logs = []
     for fault in faults:
         result = run_lander(command, env={land_from_kafka.FAULT_ENV: fault})
@@ -205,10 +280,22 @@ def test_sigkill_at_any_point_loses_nothing_and_lands_nothing_twice(broker, samp
             assert set(range(offset or 0)) <= covered(files, partition), (fault, partition)
         assert len({f.name for f in files}) == len(files)
     # killed from outside while files are open (rolled only by time, which does not come)
-    process = subprocess.Popen(lander_command(broker.bootstrap, topic, group, raw, sample["config"],
-                                              "--dt-from-timestamp", "--roll-messages", "100000",
-                                              "--roll-seconds", "600"),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        lander_command(
+            broker.bootstrap,
+            topic,
+            group,
+            raw,
+            sample["config"],
+            "--dt-from-timestamp",
+            "--roll-messages",
+            "100000",
+            "--roll-seconds",
+            "600",
+        ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for(lambda: temp_files(raw), 30, "an open temporary file")
         time.sleep(0.5)
@@ -227,8 +314,9 @@ def test_sigkill_at_any_point_loses_nothing_and_lands_nothing_twice(broker, samp
     for partition, messages in sample["messages"].items():
         landed_lines = [line for f in files if f.partition == partition for line in f.lines]
         assert landed_lines == [value for _o, _k, value in messages], f"partition {partition}"
-    assert committed_offsets(broker.bootstrap, topic, group, PARTITIONS) == \
-        {p: len(m) for p, m in sample["messages"].items()}
+    assert committed_offsets(broker.bootstrap, topic, group, PARTITIONS) == {
+        p: len(m) for p, m in sample["messages"].items()
+    }
     assert pipeline.refresh("--full-refresh") == 0
     assert_same_warehouse(pipeline, sample["direct"])
 
@@ -236,6 +324,7 @@ def test_sigkill_at_any_point_loses_nothing_and_lands_nothing_twice(broker, samp
 # ----------------------------------------------------------------------------
 # bad messages, signals, rebalance, conflicts
 # ----------------------------------------------------------------------------
+
 
 def produce(bootstrap: str, topic: str, partitions: int, messages: list[tuple[bytes | None, bytes | None]]) -> None:
     from confluent_kafka import Producer
@@ -250,36 +339,72 @@ def produce(bootstrap: str, topic: str, partitions: int, messages: list[tuple[by
 
 
 def test_bad_messages_are_landed_or_counted_never_lost(broker, tmp_path: Path) -> None:
-    now = datetime.now(timezone.utc)
-    valid = json.dumps({"event_id": "e-valid", "user_id": "u1", "event_type": "click",
-                        "event_ts": now.isoformat()}).encode()
-    pretty = json.dumps({"event_id": "e-pretty", "user_id": "u1", "event_type": "click",
-                         "event_ts": now.isoformat()}, indent=1).encode()
+    now = datetime.now(UTC)
+    valid = json.dumps(
+        {"event_id": "e-valid", "user_id": "u1", "event_type": "click", "event_ts": now.isoformat()}
+    ).encode()
+    pretty = json.dumps(
+        {"event_id": "e-pretty", "user_id": "u1", "event_type": "click", "event_ts": now.isoformat()}, indent=1
+    ).encode()
     bad_utf8 = b'{"event_id":"e-bad","user_id":"u1","event_type":"click","event_ts":"x\xff\xfe"}'
-    messages = [(b"u1", valid), (b"u1", bad_utf8), (b"u1", b"connection reset by peer"),
-                (b"u1", b"[1,2,3]"), (b"u1", b""), (b"u1", None), (None, None), (b"u1", pretty),
-                (b"u1", b'{"a":1}\r{"b":2}'), (None, b"not json \x00\x01 binary")]
+    messages = [
+        (b"u1", valid),
+        (b"u1", bad_utf8),
+        (b"u1", b"connection reset by peer"),
+        (b"u1", b"[1,2,3]"),
+        (b"u1", b""),
+        (b"u1", None),
+        (None, None),
+        (b"u1", pretty),
+        (b"u1", b'{"a":1}\r{"b":2}'),
+        (None, b"not json \x00\x01 binary"),
+    ]
     topic = unique("bad")
     produce(broker.bootstrap, topic, 1, messages)
     pipeline = make_pipeline(tmp_path, "bad")
     summary = tmp_path / "summary.json"
-    result = run_lander(lander_command(broker.bootstrap, topic, unique("bad"), pipeline.paths.raw_root,
-                                       kafka_config_file(tmp_path), "--idle-timeout", "1.5",
-                                       "--summary-json", str(summary)))
+    result = run_lander(
+        lander_command(
+            broker.bootstrap,
+            topic,
+            unique("bad"),
+            pipeline.paths.raw_root,
+            kafka_config_file(tmp_path),
+            "--idle-timeout",
+            "1.5",
+            "--summary-json",
+            str(summary),
+        )
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     stats = json.loads(summary.read_text())
     assert (stats["messages"], stats["tombstones"], stats["multiline_values"], stats["lines"]) == (10, 2, 2, 6)
     assert "tombstones 2" in result.stdout and "multi-line values 2" in result.stdout
     [landed_file] = read_landed(pipeline.paths.raw_root)
     assert landed_file.dt >= now.date().isoformat()  # the wall clock's UTC date
-    assert landed_file.lines == [valid, bad_utf8, b"connection reset by peer", b"[1,2,3]", b"",
-                                 b"not json \x00\x01 binary"]
+    assert landed_file.lines == [
+        valid,
+        bad_utf8,
+        b"connection reset by peer",
+        b"[1,2,3]",
+        b"",
+        b"not json \x00\x01 binary",
+    ]
     sidecars = sorted((pipeline.paths.raw_root / "_multiline" / "click_events").glob("dt=*/*.bin"))
     assert [p.name for p in sidecars] == ["click_events+0+0000000007.bin", "click_events+0+0000000008.bin"]
     assert [p.read_bytes() for p in sidecars] == [pretty, b'{"a":1}\r{"b":2}']
     # a second run has nothing left to do
-    again = run_lander(lander_command(broker.bootstrap, topic, unique("bad"), pipeline.paths.raw_root,
-                                      kafka_config_file(tmp_path), "--idle-timeout", "1.5"))
+    again = run_lander(
+        lander_command(
+            broker.bootstrap,
+            topic,
+            unique("bad"),
+            pipeline.paths.raw_root,
+            kafka_config_file(tmp_path),
+            "--idle-timeout",
+            "1.5",
+        )
+    )
     assert again.returncode == 0, again.stderr[-3000:]
     assert "kept" in again.stderr  # another group re-reads the topic: the file is adopted, not copied
     assert len(read_landed(pipeline.paths.raw_root)) == 1
@@ -299,9 +424,23 @@ def test_signal_lands_the_open_file_commits_and_exits_0(broker, tmp_path: Path, 
     log = tmp_path / "lander.log"
     with open(log, "w") as stderr:
         process = subprocess.Popen(
-            lander_command(broker.bootstrap, topic, group, raw, kafka_config_file(tmp_path),
-                           "--roll-messages", "100000", "--roll-seconds", "600", "--log-interval", "0.2"),
-            stdout=subprocess.PIPE, stderr=stderr, text=True)
+            lander_command(
+                broker.bootstrap,
+                topic,
+                group,
+                raw,
+                kafka_config_file(tmp_path),
+                "--roll-messages",
+                "100000",
+                "--roll-seconds",
+                "600",
+                "--log-interval",
+                "0.2",
+            ),
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
         try:
             wait_for(lambda: "{0: (500, None)}" in log.read_text(), 30, "all 500 messages read, none committed")
             assert temp_files(raw) and not read_landed(raw)  # an open file, nothing landed yet
@@ -325,8 +464,19 @@ def test_rebalance_finishes_open_files_before_giving_partitions_up(broker, tmp_p
     first = [(f"u{i % 50}".encode(), json.dumps({"n": i}).encode()) for i in range(2000)]
     produce(broker.bootstrap, topic, 4, first)
     raw, config = tmp_path / "raw", kafka_config_file(tmp_path)
-    command = lander_command(broker.bootstrap, topic, group, raw, config,
-                             "--roll-messages", "100000", "--roll-seconds", "600", "--log-interval", "0.2")
+    command = lander_command(
+        broker.bootstrap,
+        topic,
+        group,
+        raw,
+        config,
+        "--roll-messages",
+        "100000",
+        "--roll-seconds",
+        "600",
+        "--log-interval",
+        "0.2",
+    )
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
     processes: list[subprocess.Popen] = []
     try:
@@ -339,14 +489,18 @@ def test_rebalance_finishes_open_files_before_giving_partitions_up(broker, tmp_p
         wait_for(lambda: "assigned partitions" in logs[1].read_text(), 30, "B gets partitions")
         assert "revoked: finishing their open files" in logs[0].read_text()
         assert len(read_landed(raw)) == 4  # A landed and committed what it had before giving up
-        assert committed_offsets(broker.bootstrap, topic, group, 4) == \
-            {p: len(m) for p, m in read_topic(broker.bootstrap, topic).items()}
+        assert committed_offsets(broker.bootstrap, topic, group, 4) == {
+            p: len(m) for p, m in read_topic(broker.bootstrap, topic).items()
+        }
         second = [(f"u{i % 50}".encode(), json.dumps({"n": i}).encode()) for i in range(2000, 3000)]
         produce(broker.bootstrap, topic, 4, second)
         expected = read_topic(broker.bootstrap, topic)
         ends = {p: len(m) for p, m in expected.items()}
-        wait_for(lambda: {p: o[0] for log in logs for p, o in last_progress(log).items()} == ends, 30,
-                 "both members to read the new messages")
+        wait_for(
+            lambda: {p: o[0] for log in logs for p, o in last_progress(log).items()} == ends,
+            30,
+            "both members to read the new messages",
+        )
         assert len(temp_files(raw)) == 4  # ... into open files
         for process in processes:
             process.send_signal(signal.SIGTERM)
@@ -359,8 +513,9 @@ def test_rebalance_finishes_open_files_before_giving_partitions_up(broker, tmp_p
                 process.wait()
     files = read_landed(raw)
     for partition, messages in expected.items():
-        assert [line for f in files if f.partition == partition for line in f.lines] == \
-            [value for _o, _k, value in messages]
+        assert [line for f in files if f.partition == partition for line in f.lines] == [
+            value for _o, _k, value in messages
+        ]
     assert committed_offsets(broker.bootstrap, topic, group, 4) == {p: len(m) for p, m in expected.items()}
 
 
@@ -372,8 +527,9 @@ def test_a_file_name_taken_by_other_content_is_never_overwritten(broker, tmp_pat
     folder.mkdir(parents=True)
     taken = folder / "click_events+0+0000000000.jsonl"
     taken.write_bytes(b'{"n":1}\n{"other":true}\n')
-    result = run_lander(lander_command(broker.bootstrap, topic, group, raw, kafka_config_file(tmp_path),
-                                       "--idle-timeout", "1.5"))
+    result = run_lander(
+        lander_command(broker.bootstrap, topic, group, raw, kafka_config_file(tmp_path), "--idle-timeout", "1.5")
+    )
     assert result.returncode == land_from_kafka.EXIT_CONFLICT, result.stderr[-3000:]
     assert "differs" in result.stderr
     assert taken.read_bytes() == b'{"n":1}\n{"other":true}\n'
@@ -385,15 +541,22 @@ def test_a_file_name_taken_by_other_content_is_never_overwritten(broker, tmp_pat
 # configuration and command lines (no broker)
 # ----------------------------------------------------------------------------
 
+
 def test_kafka_settings_from_file_environment_and_options(tmp_path: Path) -> None:
     conf = tmp_path / "client.properties"
-    conf.write_text("# comment\n\nsecurity.protocol = SASL_SSL\nsasl.mechanism=PLAIN\nsasl.password=file\n"
-                    "bootstrap.servers=file:9092\n")
-    env = {"CLICKSTREAM_KAFKA_SASL_PASSWORD": "env", "CLICKSTREAM_KAFKA_SSL_CA_LOCATION": "/etc/ca.pem",
-           "OTHER": "x"}
+    conf.write_text(
+        "# comment\n\nsecurity.protocol = SASL_SSL\nsasl.mechanism=PLAIN\nsasl.password=file\n"
+        "bootstrap.servers=file:9092\n"
+    )
+    env = {"CLICKSTREAM_KAFKA_SASL_PASSWORD": "env", "CLICKSTREAM_KAFKA_SSL_CA_LOCATION": "/etc/ca.pem", "OTHER": "x"}
     config = kafka_config.client_config(bootstrap_servers="cli:9092", config_file=conf, environ=env)
-    assert config == {"security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN", "sasl.password": "env",
-                      "ssl.ca.location": "/etc/ca.pem", "bootstrap.servers": "cli:9092"}
+    assert config == {
+        "security.protocol": "SASL_SSL",
+        "sasl.mechanism": "PLAIN",
+        "sasl.password": "env",
+        "ssl.ca.location": "/etc/ca.pem",
+        "bootstrap.servers": "cli:9092",
+    }
     assert kafka_config.redacted(config)["sasl.password"] == "***"
     assert kafka_config.env_name("sasl.password") == "CLICKSTREAM_KAFKA_SASL_PASSWORD"
     with pytest.raises(kafka_config.KafkaConfigError, match="no bootstrap servers"):
@@ -413,18 +576,27 @@ def test_secrets_are_refused_from_files_inside_the_repository(tmp_path: Path) ->
     assert kafka_config.read_config_file(inside, project_root=tmp_path / "elsewhere")["sasl.password"] == "hunter2"
 
 
-def test_the_lander_refuses_auto_commit(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_lander_refuses_auto_commit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CLICKSTREAM_KAFKA_ENABLE_AUTO_COMMIT", "true")
     assert land_from_kafka.main(["--bootstrap-servers", "127.0.0.1:1", "--raw-root", str(tmp_path)]) == 2
     assert "enable.auto.commit=true is not allowed" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("script", ["land_from_kafka.py", "publish_events.py", "bench_kafka_lander.py",
-                                    "start_test_broker.py"])
-def test_help_explains_every_option(script: str) -> None:
-    result = subprocess.run([sys.executable, str(Path(publish_events.__file__).parent / script), "--help"],
-                            capture_output=True, text=True, timeout=60)
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["-m", "clickstream", "kafka", "land"],
+        ["-m", "clickstream", "kafka", "publish"],
+        ["scripts/bench_kafka_lander.py"],
+        ["-m", "clickstream", "broker"],
+    ],
+)
+def test_help_explains_every_option(command: list[str]) -> None:
+    result = subprocess.run(
+        [sys.executable, *command, "--help"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert "usage:" in result.stdout and "--" in result.stdout
 
@@ -432,6 +604,7 @@ def test_help_explains_every_option(script: str) -> None:
 # ----------------------------------------------------------------------------
 # the lander's state machine with a fake consumer (no broker)
 # ----------------------------------------------------------------------------
+
 
 class FakeMessage:
     def __init__(self, partition: int, offset: int, value: bytes | None, ts_ms: int = 1_717_200_000_000) -> None:
@@ -462,6 +635,7 @@ class FakeConsumer:
 
     def committed(self, partitions, timeout=None):
         from confluent_kafka import TopicPartition
+
         return [TopicPartition(p.topic, p.partition, -1001) for p in partitions]
 
     def commit(self, offsets, asynchronous=True):
@@ -479,8 +653,7 @@ def fake_lander(raw: Path, **options) -> tuple[land_from_kafka.Lander, FakeConsu
     from confluent_kafka import TopicPartition
 
     consumer = FakeConsumer()
-    lander = land_from_kafka.Lander(land_from_kafka.Options(topic="t", group_id="g", raw_root=raw, **options),
-                                    consumer)
+    lander = land_from_kafka.Lander(land_from_kafka.Options(topic="t", group_id="g", raw_root=raw, **options), consumer)
     lander.on_assign(consumer, [TopicPartition("t", 0)])
     return lander, consumer
 
@@ -503,7 +676,9 @@ def test_a_name_taken_while_writing_rewinds_and_adopts_the_other_file(tmp_path: 
     lander.shutdown()
     assert consumer.commits == [(0, 3), (0, 5)]  # the other file kept, then the rest landed
     assert [(f.name, f.lines) for f in read_landed(tmp_path)] == [
-        ("click_events+0+0000000000.jsonl", values[:3]), ("click_events+0+0000000003.jsonl", values[3:])]
+        ("click_events+0+0000000000.jsonl", values[:3]),
+        ("click_events+0+0000000003.jsonl", values[3:]),
+    ]
     assert not temp_files(tmp_path)
 
 
@@ -524,7 +699,8 @@ def test_files_roll_at_utc_midnight_and_skip_records_between_files(tmp_path: Pat
     assert consumer.commits[-1] == (0, 5)
     assert [(f.dt, f.name, f.lines) for f in read_landed(tmp_path)] == [
         ("2024-06-01", "click_events+0+0000000000.jsonl", [b'{"a":1}']),
-        ("2024-06-02", "click_events+0+0000000004.jsonl", [b'{"b":2}'])]
+        ("2024-06-02", "click_events+0+0000000004.jsonl", [b'{"b":2}']),
+    ]
     [sidecar] = (tmp_path / "_multiline" / "click_events").glob("dt=2024-06-02/*")
     assert (sidecar.name, sidecar.read_bytes()) == ("click_events+0+0000000003.bin", b'{"a":1}\n')
     assert (lander.stats.tombstones, lander.stats.multiline, lander.stats.files) == (2, 1, 2)

@@ -8,7 +8,6 @@ import os
 import time
 from datetime import date
 
-import pytest
 from conftest import Pipeline, event
 from test_incremental_sessions import DAY1, DAY2, land_two_days
 
@@ -16,7 +15,9 @@ from test_incremental_sessions import DAY1, DAY2, land_two_days
 def noisy_day(pipeline: Pipeline, dt: str, valid: int, bad: int, duplicates: int = 0, prefix: str = "") -> None:
     lines = [event(f"{prefix}{dt}-{i}", f"u{i % 7}", f"{dt}T{10 + i % 10:02d}:{i % 60:02d}:00Z") for i in range(valid)]
     lines += [b"not json"] * bad
-    lines += [event(f"{prefix}{dt}-{i}", f"u{i % 7}", f"{dt}T{10 + i % 10:02d}:{i % 60:02d}:00Z") for i in range(duplicates)]
+    lines += [
+        event(f"{prefix}{dt}-{i}", f"u{i % 7}", f"{dt}T{10 + i % 10:02d}:{i % 60:02d}:00Z") for i in range(duplicates)
+    ]
     pipeline.land(dt, "a.jsonl", lines)
 
 
@@ -24,25 +25,38 @@ def test_a_successful_run_is_audited_per_run_day_and_dbt_node(make_pipeline) -> 
     pipeline = make_pipeline("audit")
     land_two_days(pipeline)
     assert pipeline.refresh() == 0
-    runs = pipeline.query("select status, mode, landing_days, versions, seconds, ended_at >= started_at from audit.refresh_runs")
+    runs = pipeline.query(
+        "select status, mode, landing_days, versions, seconds, ended_at >= started_at from audit.refresh_runs"
+    )
     assert len(runs) == 1
     status, mode, days, versions, seconds, ordered = runs[0]
     assert (status, mode, days, ordered) == ("success", "pending_days", f"{DAY1},{DAY2}", True)
     assert {"python", "duckdb", "dbt-core", "dbt-duckdb"} <= set(json.loads(versions)) and seconds > 0
     audited = pipeline.query(
-        "select dt, lines_read, valid_events, duplicate_lines from audit.refresh_run_days order by dt")
-    assert audited == pipeline.query("select dt, lines_read, valid_events, duplicate_lines from main.agg_ingest_daily order by dt")
+        "select dt, lines_read, valid_events, duplicate_lines from audit.refresh_run_days order by dt"
+    )
+    assert audited == pipeline.query(
+        "select dt, lines_read, valid_events, duplicate_lines from main.agg_ingest_daily order by dt"
+    )
     # day 2 bridges u4's two sessions (2 deleted... one kept id, one gone) and renames u5's session
     [(inserted, updated, deleted)] = pipeline.query(
         "select sessions_inserted, sessions_updated, sessions_deleted from audit.refresh_run_days where dt = ?",
-        [date.fromisoformat(DAY2)])
+        [date.fromisoformat(DAY2)],
+    )
     assert deleted >= 2 and inserted >= 1 and updated >= 1
-    nodes = dict(pipeline.query(
-        "select node_id, status from audit.refresh_run_steps where step = ? and node_id like 'model.%'", [f"dbt build dt={DAY2}"]))
+    nodes = dict(
+        pipeline.query(
+            "select node_id, status from audit.refresh_run_steps where step = ? and node_id like 'model.%'",
+            [f"dbt build dt={DAY2}"],
+        )
+    )
     assert nodes["model.clickstream.fct_sessions"] == "success"
     assert pipeline.query("select count(*) from audit.refresh_run_steps where step like 'export%'")[0][0] == 2
     assert pipeline.refresh() == 0
-    assert pipeline.query("select status from audit.refresh_runs order by started_at") == [("success",), ("nothing_to_do",)]
+    assert pipeline.query("select status from audit.refresh_runs order by started_at") == [
+        ("success",),
+        ("nothing_to_do",),
+    ]
 
 
 def test_refresh_runs_the_dbt_unit_tests_only_when_asked(make_pipeline) -> None:
@@ -52,7 +66,9 @@ def test_refresh_runs_the_dbt_unit_tests_only_when_asked(make_pipeline) -> None:
     def tests_run(step: str) -> dict[str, set[str]]:
         rows = pipeline.query(
             "select split_part(node_id, '.', 1), status from audit.refresh_run_steps where step = ? "
-            "and (node_id like 'test.%' or node_id like 'unit_test.%')", [step])
+            "and (node_id like 'test.%' or node_id like 'unit_test.%')",
+            [step],
+        )
         return {kind: {status for k, status in rows if k == kind} for kind in {k for k, _ in rows}}
 
     assert pipeline.refresh("--date", DAY1) == 0
@@ -68,7 +84,8 @@ def test_a_failed_run_is_audited_with_its_error(make_pipeline) -> None:
     [(status, error)] = pipeline.query("select status, error_message from audit.refresh_runs")
     assert status == "failed" and "Injected failure in fct_events" in error
     assert pipeline.query(
-        "select status from audit.refresh_run_steps where node_id = 'model.clickstream.fct_events'") == [("error",)]
+        "select status from audit.refresh_run_steps where node_id = 'model.clickstream.fct_events'"
+    ) == [("error",)]
 
 
 def test_an_error_level_quality_threshold_fails_the_refresh_and_stores_failing_rows(make_pipeline, capsys) -> None:
@@ -78,7 +95,9 @@ def test_an_error_level_quality_threshold_fails_the_refresh_and_stores_failing_r
     err = capsys.readouterr().err
     assert "agg_ingest_daily__quarantine_rate_error" in err
     assert '"quality_failures"."agg_ingest_daily__quarantine_rate_error"' in err
-    rows = pipeline.query("select dt, numerator_value, denominator_value from quality_failures.agg_ingest_daily__quarantine_rate_error")
+    rows = pipeline.query(
+        "select dt, numerator_value, denominator_value from quality_failures.agg_ingest_daily__quarantine_rate_error"
+    )
     assert rows == [(date(2024, 2, 1), 40, 100)]
 
 
@@ -104,7 +123,9 @@ def test_a_day_far_below_its_trailing_week_is_a_volume_anomaly(make_pipeline, ca
     assert pipeline.refresh() == 1
     err = capsys.readouterr().err
     assert "agg_ingest_daily__volume_drop_error" in err
-    assert pipeline.query("select dt from quality_failures.agg_ingest_daily__volume_drop_error") == [(date(2024, 2, 5),)]
+    assert pipeline.query("select dt from quality_failures.agg_ingest_daily__volume_drop_error") == [
+        (date(2024, 2, 5),)
+    ]
 
 
 def test_freshness_is_checked_and_printed_and_stale_files_are_an_error(make_pipeline, capsys) -> None:

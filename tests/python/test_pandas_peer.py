@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 
 import duckdb
+import pandas_peer
 import pytest
 from conftest import Pipeline, event
 
-import generate_events
-import pandas_peer
+from clickstream.ingest import generate as generate_events
 
 START, DAYS = "2024-03-01", 3
 EDGE_DAY = "2024-03-02"
@@ -42,7 +42,9 @@ def edge_case_lines() -> list[bytes]:
         event("edge-bad-5", "edge_u4", ""),
         event("edge-bad-6", "edge_u4", " "),
         event("   ", "edge_u4", "2024-03-02T12:00:00Z"),
-        json.dumps({"event_id": 123, "user_id": "edge_u4", "event_type": "click", "event_ts": "2024-03-02T12:00:00Z"}).encode(),
+        json.dumps(
+            {"event_id": 123, "user_id": "edge_u4", "event_type": "click", "event_ts": "2024-03-02T12:00:00Z"}
+        ).encode(),
         event("edge-bad-7", "edge_u4", "2024-03-02T12:00:00Z", "Click"),
         event("edge-bad-8", "edge_u4", "2024-03-03T00:10:00.000001Z"),
         event("edge-ok-9", "edge_u4", "2024-03-03T00:10:00Z"),
@@ -61,14 +63,28 @@ def edge_case_lines() -> list[bytes]:
 
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pipeline, Path]:
-    from pipeline_paths import PipelinePaths
+    from clickstream.paths import PipelinePaths
 
     base = tmp_path_factory.mktemp("peer")
     raw = base / "raw"
-    assert generate_events.main([
-        "--start-date", START, "--days", str(DAYS), "--events-per-day", "3000", "--seed", "11",
-        "--raw-root", str(raw), "--quiet",
-    ]) == 0
+    assert (
+        generate_events.main(
+            [
+                "--start-date",
+                START,
+                "--days",
+                str(DAYS),
+                "--events-per-day",
+                "3000",
+                "--seed",
+                "11",
+                "--raw-root",
+                str(raw),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     pipeline = Pipeline(PipelinePaths(raw, base / "warehouse" / "w.duckdb", base / "exports"))
     pipeline.land(EDGE_DAY, "zz_edge_cases.jsonl", edge_case_lines())
     # a later file of the same day re-sends an event with another time: the earlier copy wins
@@ -81,9 +97,11 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pipeline, Path]:
 
 def peer_rows(peer_out: Path, table: str, columns: str) -> set[tuple]:
     with duckdb.connect() as con:
-        return set(con.execute(
-            f"select {columns} from read_parquet('{peer_out}/{table}/*/*.parquet', hive_partitioning = true)"
-        ).fetchall())
+        return set(
+            con.execute(
+                f"select {columns} from read_parquet('{peer_out}/{table}/*/*.parquet', hive_partitioning = true)"
+            ).fetchall()
+        )
 
 
 def pipeline_rows(pipeline: Pipeline, table: str, columns: str) -> set[tuple]:
@@ -100,8 +118,10 @@ def test_same_sessions(outputs) -> None:
 
 def test_same_session_attributes(outputs) -> None:
     pipeline, peer_out = outputs
-    columns = ("session_id, session_date, duration_seconds, page_view_count, click_count, landing_page, "
-               "exit_page, is_bounce, has_purchase, first_dt, last_dt")
+    columns = (
+        "session_id, session_date, duration_seconds, page_view_count, click_count, landing_page, "
+        "exit_page, is_bounce, has_purchase, first_dt, last_dt"
+    )
     assert peer_rows(peer_out, "fct_sessions", columns) == pipeline_rows(pipeline, "fct_sessions", columns)
 
 
@@ -122,8 +142,11 @@ def test_same_quarantine_reasons(outputs) -> None:
 
 def test_edge_cases_are_decided_as_the_rules_say(outputs) -> None:
     _, peer_out = outputs
-    sessions = {(row[0], row[1]) for row in peer_rows(peer_out, "fct_sessions", "user_id, event_count")
-                if row[0].startswith("edge_")}
+    sessions = {
+        (row[0], row[1])
+        for row in peer_rows(peer_out, "fct_sessions", "user_id, event_count")
+        if row[0].startswith("edge_")
+    }
     assert ("edge_u1", 2) in sessions and ("edge_u1", 1) in sessions  # exactly 30 min joins, +1 us splits
     with duckdb.connect() as con:
         [(first,)] = con.execute(
@@ -131,11 +154,24 @@ def test_edge_cases_are_decided_as_the_rules_say(outputs) -> None:
             f"from read_parquet('{peer_out}/fct_events/*/*.parquet') where user_id = 'edge_u2' group by session_id)"
         ).fetchall()
     assert first == "edge-tie-a"
-    reasons = {line: reason for line, reason, file_name in peer_rows(
-        peer_out, "quarantined_events", "line_number, quarantine_reason, file_name") if file_name == "zz_edge_cases.jsonl"}
+    reasons = {
+        line: reason
+        for line, reason, file_name in peer_rows(
+            peer_out, "quarantined_events", "line_number, quarantine_reason, file_name"
+        )
+        if file_name == "zz_edge_cases.jsonl"
+    }
     assert [reasons[n] for n in range(11, 21)] == [
-        "invalid_timestamp", "invalid_timestamp", "invalid_timestamp", "invalid_timestamp", "invalid_field",
-        "invalid_timestamp", "invalid_field", "invalid_field", "unknown_event_type", "future_event",
+        "invalid_timestamp",
+        "invalid_timestamp",
+        "invalid_timestamp",
+        "invalid_timestamp",
+        "invalid_field",
+        "invalid_timestamp",
+        "invalid_field",
+        "invalid_field",
+        "unknown_event_type",
+        "future_event",
     ]
     assert reasons[22] == "too_late" and 21 not in reasons and 23 not in reasons
     assert [reasons[n] for n in (24, 25, 26)] == ["malformed_json"] * 3
@@ -146,6 +182,12 @@ def test_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
         pandas_peer.main(["--help"])
     assert exit_info.value.code == 0
     text = capsys.readouterr().out
-    for option in ("--raw-root", "--output-dir", "--event-types", "--session-timeout-minutes",
-                   "--clock-skew-minutes", "--late-arrival-days"):
+    for option in (
+        "--raw-root",
+        "--output-dir",
+        "--event-types",
+        "--session-timeout-minutes",
+        "--clock-skew-minutes",
+        "--late-arrival-days",
+    ):
         assert option in text

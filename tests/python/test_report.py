@@ -7,24 +7,30 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PROJECT_ROOT, Pipeline
-
-import generate_events
-import report
 from browser import MISSING_CHROMIUM, Browser, chromium_available
-from pipeline_paths import PipelinePaths
+from conftest import Pipeline
+
+from clickstream.ingest import generate as generate_events
+from clickstream.paths import PROJECT_ROOT, PipelinePaths
+from clickstream.report import html as report
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 CHARTS = (
-    "freshness", "events-sessions-per-day", "quarantine-rate", "duplicates-per-day",
-    "late-arrivals", "session-duration", "events-per-session", "top-pages",
+    "freshness",
+    "events-sessions-per-day",
+    "quarantine-rate",
+    "duplicates-per-day",
+    "late-arrivals",
+    "session-duration",
+    "events-per-session",
+    "top-pages",
 )
-FIXED_NOW = datetime(2024, 3, 10, 12, 0, tzinfo=timezone.utc)
+FIXED_NOW = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
 
 # Per chart: its id, whether its svg is the "no data" frame, its size and how many shapes it draws.
 CHART_INFO_JS = """
@@ -60,10 +66,28 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
     built by the real refresh in one step."""
     base = tmp_path_factory.mktemp("report_sample")
     pipeline = Pipeline(PipelinePaths(base / "raw", base / "warehouse" / "clickstream.duckdb", base / "exports"))
-    assert generate_events.main([
-        "--start-date", "2024-03-01", "--days", "3", "--events-per-day", "400", "--seed", "7",
-        "--late-rate", "0.15", "--noise-scale", "6", "--raw-root", str(pipeline.paths.raw_root), "--quiet",
-    ]) == 0
+    assert (
+        generate_events.main(
+            [
+                "--start-date",
+                "2024-03-01",
+                "--days",
+                "3",
+                "--events-per-day",
+                "400",
+                "--seed",
+                "7",
+                "--late-rate",
+                "0.15",
+                "--noise-scale",
+                "6",
+                "--raw-root",
+                str(pipeline.paths.raw_root),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     assert pipeline.refresh("--full-refresh", "--skip-export") == 0
     return pipeline
 
@@ -131,7 +155,9 @@ def test_report_renders_every_chart_in_chromium(sample: Pipeline, browser: Brows
 
     # Late arrivals: the cells are the warehouse's (landing day, days earlier) counts.
     lags = sample.query("select dt, dt - event_ts::date, count(*) from main.fct_events group by all")
-    cell_titles = page.evaluate("[...document.querySelectorAll('#chart-late-arrivals rect.cell title')].map(t => t.textContent)")
+    cell_titles = page.evaluate(
+        "[...document.querySelectorAll('#chart-late-arrivals rect.cell title')].map(t => t.textContent)"
+    )
     for dt, lag, count in lags:
         label = "same day" if lag == 0 else f"{lag} day{'s' if lag > 1 else ''} earlier"
         assert f"{dt.isoformat()} \u2014 {label}: {count:,}" in cell_titles
@@ -142,8 +168,9 @@ def test_report_renders_every_chart_in_chromium(sample: Pipeline, browser: Brows
     assert shot.stat().st_size > 10_000
 
 
-def test_report_is_deterministic_and_reads_audit_runs_when_present(sample: Pipeline, tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_report_is_deterministic_and_reads_audit_runs_when_present(
+    sample: Pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Work on copies: the report must work with and without audit.refresh_runs.
     without_audit = tmp_path / "without" / "w.duckdb"
     with_audit = tmp_path / "with" / "w.duckdb"
@@ -155,7 +182,9 @@ def test_report_is_deterministic_and_reads_audit_runs_when_present(sample: Pipel
     with duckdb.connect(str(with_audit)) as con:
         con.execute("drop schema if exists audit cascade")
         con.execute("create schema audit")
-        con.execute("create table audit.refresh_runs (run_id varchar, started_at timestamp, ended_at timestamp, status varchar)")
+        con.execute(
+            "create table audit.refresh_runs (run_id varchar, started_at timestamp, ended_at timestamp, status varchar)"
+        )
         con.execute("""insert into audit.refresh_runs values
             ('r1', '2024-03-10 09:00:00', '2024-03-10 09:05:00', 'success'),
             ('r2', '2024-03-10 10:00:00', '2024-03-10 10:01:00', 'failed')""")

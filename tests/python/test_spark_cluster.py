@@ -33,7 +33,11 @@ pytest.importorskip("pyhive", reason="PyHive is not installed: the Spark extra i
 if shutil.which("java") is None:
     pytest.skip("no java on PATH: Spark needs Java 17+", allow_module_level=True)
 
-from spark_testing import PROJECT_ROOT, Cluster, leftover_processes, spark_cluster, start_cluster  # noqa: E402
+from spark_testing import Cluster, leftover_processes, spark_cluster, start_cluster
+
+from clickstream.paths import PROJECT_ROOT
+
+pytestmark = pytest.mark.spark
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +54,10 @@ def test_start_is_idempotent_and_status_lists_every_component(cluster: Cluster) 
     assert status.returncode == 0, status.stdout + status.stderr
     lines = status.stdout.splitlines()
     assert [line.split()[:2] for line in lines] == [
-        ["master", "running"], ["worker-1", "running"], ["thriftserver", "running"]]
+        ["master", "running"],
+        ["worker-1", "running"],
+        ["thriftserver", "running"],
+    ]
     assert f"spark://127.0.0.1:{cluster.ports['master']}" in lines[0]
     assert f"thrift 127.0.0.1:{cluster.ports['thrift']}" in lines[2]
     for name in ("master", "worker-1", "thriftserver"):
@@ -59,12 +66,24 @@ def test_start_is_idempotent_and_status_lists_every_component(cluster: Cluster) 
 
 
 def test_dbt_debug_connects_through_the_thrift_target(cluster: Cluster, tmp_path: Path) -> None:
-    env = {**os.environ, "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-           "DBT_PROFILES_DIR": str(PROJECT_ROOT), "CLICKSTREAM_SPARK_THRIFT_PORT": str(cluster.ports["thrift"]),
-           "DBT_LOG_PATH": str(tmp_path / "logs"), "DBT_TARGET_PATH": str(tmp_path / "target")}
+    env = {
+        **os.environ,
+        "DO_NOT_TRACK": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
+        "CLICKSTREAM_SPARK_THRIFT_PORT": str(cluster.ports["thrift"]),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+    }
     dbt = Path(sys.executable).with_name("dbt")
-    result = subprocess.run([str(dbt), "debug", "--target", "spark_cluster"], cwd=PROJECT_ROOT, env=env,
-                            capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [str(dbt), "debug", "--target", "spark_cluster"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"port: {cluster.ports['thrift']}" in result.stdout
     assert "Connection test: [OK connection ok]" in result.stdout.replace("\x1b[32m", "").replace("\x1b[0m", "")
@@ -86,8 +105,9 @@ def test_queries_run_on_the_clusters_worker(cluster: Cluster) -> None:
 
     before = executor_tasks()
     assert spark_cluster.thrift_query("127.0.0.1", cluster.ports["thrift"], "select 1") == [(1,)]
-    rows = spark_cluster.thrift_query("127.0.0.1", cluster.ports["thrift"],
-                                      "select count(*), sum(id) from range(0, 100000, 1, 2)")
+    rows = spark_cluster.thrift_query(
+        "127.0.0.1", cluster.ports["thrift"], "select count(*), sum(id) from range(0, 100000, 1, 2)"
+    )
     assert rows == [(100000, 4999950000)]
     # Two input partitions: at least two tasks, run by the worker's executor (not by the driver).
     deadline = time.monotonic() + 30
@@ -107,15 +127,28 @@ def write_landing_zone(root: Path) -> dict[tuple[str, str], list[str]]:
     file, blank lines, non-ASCII text, a line that is not JSON, a last line without a newline,
     two landing days. Returns the expected lines per (dt, file name), in file order."""
     files = {
-        ("2024-03-01", "click_events+0+0000000000.jsonl"):
-            (["{\"event_id\": \"a1\"}", "", "{\"page\": \"caf\u00e9 \u00fc \U0001f600\"}", "not json at all",
-              "{\"event_id\": \"a5\"}"], "\n", True),
-        ("2024-03-01", "click_events+1+0000000000.jsonl"):
-            (["{\"event_id\": \"b1\"}", "{\"event_id\": \"b2\"}", "   ", "{\"event_id\": \"b4\"}"], "\r\n", True),
-        ("2024-03-01", "click_events+2+0000000000.jsonl.gz"):
-            (["{\"event_id\": \"c1\"}", "", "{\"event_id\": \"c3\"}", "{\"event_id\": \"c4\", \"x\": [1, 2]}"], "\n", True),
-        ("2024-03-02", "click_events+0+0000000005.jsonl"):
-            (["{\"event_id\": \"d1\"}", "{\"event_id\": \"d2\"}"], "\n", False),
+        ("2024-03-01", "click_events+0+0000000000.jsonl"): (
+            [
+                '{"event_id": "a1"}',
+                "",
+                '{"page": "caf\u00e9 \u00fc \U0001f600"}',
+                "not json at all",
+                '{"event_id": "a5"}',
+            ],
+            "\n",
+            True,
+        ),
+        ("2024-03-01", "click_events+1+0000000000.jsonl"): (
+            ['{"event_id": "b1"}', '{"event_id": "b2"}', "   ", '{"event_id": "b4"}'],
+            "\r\n",
+            True,
+        ),
+        ("2024-03-01", "click_events+2+0000000000.jsonl.gz"): (
+            ['{"event_id": "c1"}', "", '{"event_id": "c3"}', '{"event_id": "c4", "x": [1, 2]}'],
+            "\n",
+            True,
+        ),
+        ("2024-03-02", "click_events+0+0000000005.jsonl"): (['{"event_id": "d1"}', '{"event_id": "d2"}'], "\n", False),
     }
     for (dt, name), (lines, ending, final_newline) in files.items():
         path = root / "click_events" / f"dt={dt}" / name
@@ -126,9 +159,14 @@ def write_landing_zone(root: Path) -> dict[tuple[str, str], list[str]]:
 
 
 def dbt_env(tmp_path: Path, cluster: Cluster) -> dict[str, str]:
-    return {**os.environ, "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "DBT_PROFILES_DIR": str(PROJECT_ROOT), "CLICKSTREAM_SPARK_THRIFT_PORT": str(cluster.ports["thrift"]),
-            "CLICKSTREAM_WAREHOUSE": str(tmp_path / "duckdb" / "warehouse.duckdb")}
+    return {
+        **os.environ,
+        "DO_NOT_TRACK": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
+        "CLICKSTREAM_SPARK_THRIFT_PORT": str(cluster.ports["thrift"]),
+        "CLICKSTREAM_WAREHOUSE": str(tmp_path / "duckdb" / "warehouse.duckdb"),
+    }
 
 
 def run_dbt(tmp_path: Path, cluster: Cluster, target: str, *args: str) -> None:
@@ -137,7 +175,12 @@ def run_dbt(tmp_path: Path, cluster: Cluster, target: str, *args: str) -> None:
     work.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
         [str(dbt), *args, "--target", target, "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
-        cwd=PROJECT_ROOT, env=dbt_env(tmp_path, cluster), capture_output=True, text=True, timeout=600)
+        cwd=PROJECT_ROOT,
+        env=dbt_env(tmp_path, cluster),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, f"dbt {' '.join(args)} --target {target} failed:\n{result.stdout[-6000:]}"
 
 
@@ -147,22 +190,29 @@ def test_raw_lines_read_on_the_cluster_equal_duckdbs(cluster: Cluster, tmp_path:
     Spark cluster gives exactly the rows DuckDB gives, and both match the files as written."""
     raw_root = tmp_path / "raw"
     expected = write_landing_zone(raw_root)
-    selection = ["run", "--select", "stg_click_events__files", "stg_click_events__lines",
-                 "--vars", json.dumps({"raw_root": str(raw_root)})]
-    query = ("select cast(dt as {type}), file_name, file_row_index, line_text "
-             "from staging.stg_click_events__lines")
+    selection = [
+        "run",
+        "--select",
+        "stg_click_events__files",
+        "stg_click_events__lines",
+        "--vars",
+        json.dumps({"raw_root": str(raw_root)}),
+    ]
+    query = "select cast(dt as {type}), file_name, file_row_index, line_text from staging.stg_click_events__lines"
 
     (tmp_path / "duckdb").mkdir()
     run_dbt(tmp_path, cluster, "dev", *selection)
     import duckdb
+
     with duckdb.connect(str(tmp_path / "duckdb" / "warehouse.duckdb"), read_only=True) as con:
         duckdb_rows = sorted(con.execute(query.format(type="varchar")).fetchall())
 
     run_dbt(tmp_path, cluster, "spark_cluster", *selection)
     spark_rows = sorted(spark_cluster.thrift_query("127.0.0.1", cluster.ports["thrift"], query.format(type="string")))
 
-    written = sorted((dt, name, number, line) for (dt, name), lines in expected.items()
-                     for number, line in enumerate(lines, start=1))
+    written = sorted(
+        (dt, name, number, line) for (dt, name), lines in expected.items() for number, line in enumerate(lines, start=1)
+    )
     assert duckdb_rows == written
     assert spark_rows == written
 
@@ -191,9 +241,11 @@ def hive_function_registry_loads(extra_class_path: str | None) -> bool:
 
 @pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas")
 def test_thrift_servers_class_path_lets_hive_load_its_function_registry(cluster: Cluster) -> None:
-    props = dict(line.split("=", 1) for line in
-                 (cluster.state_dir / "conf" / "thriftserver.properties").read_text().splitlines()
-                 if "=" in line and not line.startswith("#"))
+    props = dict(
+        line.split("=", 1)
+        for line in (cluster.state_dir / "conf" / "thriftserver.properties").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
     class_path = props["spark.driver.extraClassPath"]
     assert Path(class_path, spark_cluster.MISSING_HIVE_INTERFACE + ".class").is_file()
     assert hive_function_registry_loads(class_path)
@@ -216,7 +268,10 @@ def test_stop_leaves_no_process_and_handles_stale_pid_files(cluster: Cluster) ->
     status = cluster.script("status")
     assert status.returncode == 1
     assert [line.split()[:2] for line in status.stdout.splitlines()] == [
-        ["master", "stopped"], ["worker-1", "stopped"], ["thriftserver", "stopped"]]
+        ["master", "stopped"],
+        ["worker-1", "stopped"],
+        ["thriftserver", "stopped"],
+    ]
 
     # A stale pid file naming a live process that is not this cluster's (pytest itself): stopped,
     # and `stop` removes the file without signalling that process.

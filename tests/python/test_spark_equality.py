@@ -18,7 +18,6 @@ Skipped unless the optional Spark extra is installed (``make spark-setup``) and 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -32,12 +31,14 @@ pytest.importorskip("pyhive", reason="PyHive is not installed: the Spark extra i
 if shutil.which("java") is None:
     pytest.skip("no java on PATH: Spark needs Java 17+", allow_module_level=True)
 
-from conftest import COMPARED_TABLES, PROJECT_ROOT, Pipeline, event  # noqa: E402
-from spark_testing import Cluster, start_cluster  # noqa: E402
-from test_incremental_sessions import land_two_days as land_session_days  # noqa: E402
-from test_validation_rules import DT, MAIN_LINES  # noqa: E402
+from conftest import COMPARED_TABLES, Pipeline, event
+from spark_testing import Cluster, start_cluster
+from test_incremental_sessions import land_two_days as land_session_days
+from test_validation_rules import DT, MAIN_LINES
 
-from pipeline_paths import PipelinePaths  # noqa: E402
+from clickstream.paths import PipelinePaths
+
+pytestmark = pytest.mark.spark
 
 REQUIRED_EQUAL = ("fct_events", "fct_sessions", "quarantined_events")
 # The one known difference in these tables: Spark's file sources skip empty files, so its
@@ -57,20 +58,62 @@ class PrefixedPipeline(Pipeline):
 def land_fixtures(raw_root: Path) -> None:
     """Every pipeline-test fixture plus a noisy generated sample, into one landing zone."""
     generated = subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "scripts" / "generate_events.py"), "--start-date", "2024-01-10",
-         "--days", "2", "--events-per-day", "400", "--seed", "11", "--partitions", "2", "--users", "40",
-         "--late-rate", "0.2", "--too-late-rate", "0.05", "--noise-scale", "10", "--gzip-every-nth-day", "2",
-         "--crlf-every-nth-file", "2", "--raw-root", str(raw_root), "--quiet"],
-        capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "clickstream",
+            "generate",
+            "--start-date",
+            "2024-01-10",
+            "--days",
+            "2",
+            "--events-per-day",
+            "400",
+            "--seed",
+            "11",
+            "--partitions",
+            "2",
+            "--users",
+            "40",
+            "--late-rate",
+            "0.2",
+            "--too-late-rate",
+            "0.05",
+            "--noise-scale",
+            "10",
+            "--gzip-every-nth-day",
+            "2",
+            "--crlf-every-nth-file",
+            "2",
+            "--raw-root",
+            str(raw_root),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert generated.returncode == 0, generated.stderr
     paths = PipelinePaths(raw_root, raw_root.parent / "unused.duckdb", raw_root.parent / "unused")
     rules = PrefixedPipeline(paths)
     rules.prefix = "rules-"
     rules.land(DT, "main.jsonl", [line for line, _ in MAIN_LINES])
-    rules.land(DT, "b.jsonl", [event("e40", "u3", "2024-01-10T09:00:00Z"),
-                               event("e1", "u1", "2024-01-10T10:00:00Z", page_url="/from-b")], newline=b"\r\n")
-    rules.land(DT, "c.jsonl.gz", [event("e26", "u1", 1704880800000, page_url="/gz-copy"), b"\xff\xfe",
-                                  event("e41", "u3", "2024-01-10T09:10:00Z")], compress=True)
+    rules.land(
+        DT,
+        "b.jsonl",
+        [event("e40", "u3", "2024-01-10T09:00:00Z"), event("e1", "u1", "2024-01-10T10:00:00Z", page_url="/from-b")],
+        newline=b"\r\n",
+    )
+    rules.land(
+        DT,
+        "c.jsonl.gz",
+        [
+            event("e26", "u1", 1704880800000, page_url="/gz-copy"),
+            b"\xff\xfe",
+            event("e41", "u3", "2024-01-10T09:10:00Z"),
+        ],
+        compress=True,
+    )
     rules.land(DT, "empty.jsonl", [])
     sessions = PrefixedPipeline(paths)
     sessions.prefix = "sessions-"
@@ -79,7 +122,9 @@ def land_fixtures(raw_root: Path) -> None:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    with start_cluster(tmp_path_factory.mktemp("spark_equality_cluster"), worker_cores=2, worker_memory="2g") as running:
+    with start_cluster(
+        tmp_path_factory.mktemp("spark_equality_cluster"), worker_cores=2, worker_memory="2g"
+    ) as running:
         yield running
 
 
@@ -108,17 +153,22 @@ def duckdb_tables(pipeline: Pipeline) -> dict[str, tuple[list[str], list[tuple]]
     """Every public table's columns and rows (each value as text, NULL as None), sorted."""
     out = {}
     for table in COMPARED_TABLES:
-        columns = [c for (c,) in pipeline.query(
-            "select column_name from information_schema.columns where table_schema = 'main' and table_name = ? "
-            "order by ordinal_position", [table]) if (table, c) not in NOT_COMPARED]
+        columns = [
+            c
+            for (c,) in pipeline.query(
+                "select column_name from information_schema.columns where table_schema = 'main' and table_name = ? "
+                "order by ordinal_position",
+                [table],
+            )
+            if (table, c) not in NOT_COMPARED
+        ]
         select = ", ".join(f"cast({c} as varchar)" for c in columns)
         out[table] = (columns, sorted(pipeline.query(f"select {select} from main.{table}"), key=repr))
     return out
 
 
 def spark_tables(cluster: Cluster, columns_by_table: dict[str, list[str]]) -> dict[str, tuple[list[str], list[tuple]]]:
-    sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-    from warehouse import SparkWarehouse
+    from clickstream.pipeline.warehouse import SparkWarehouse
 
     spark = SparkWarehouse("127.0.0.1", cluster.ports["thrift"])
     try:
@@ -138,7 +188,9 @@ def differences(expected: dict, actual: dict) -> dict[str, list]:
         mine, theirs = set(rows), set(actual[table][1])
         missing, extra = sorted(mine - theirs, key=repr)[:5], sorted(theirs - mine, key=repr)[:5]
         if missing or extra or len(rows) != len(actual[table][1]):
-            found[table] = [("-", dict(zip(columns, r))) for r in missing] + [("+", dict(zip(columns, r))) for r in extra]
+            found[table] = [("-", dict(zip(columns, r))) for r in missing] + [
+                ("+", dict(zip(columns, r))) for r in extra
+            ]
     return found
 
 
@@ -153,8 +205,9 @@ def duckdb_result(duckdb_daily: Pipeline) -> dict:
 
 
 @pytest.fixture(scope="module")
-def spark_daily_pipeline(cluster: Cluster, raw_root: Path, duckdb_result: dict,
-                         tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+def spark_daily_pipeline(
+    cluster: Cluster, raw_root: Path, duckdb_result: dict, tmp_path_factory: pytest.TempPathFactory
+) -> Pipeline:
     return refresh(raw_root, tmp_path_factory.mktemp("spark_daily"), "--skip-tests", cluster=cluster)
 
 
@@ -181,8 +234,15 @@ def exported(export_root: Path) -> dict[str, tuple[list[str], list[tuple]]]:
 def test_the_fixture_zone_exercises_every_outcome(duckdb_result: dict) -> None:
     columns, rows = duckdb_result["quarantined_events"]
     reasons = {row[columns.index("quarantine_reason")] for row in rows}
-    assert reasons == {"invalid_encoding", "malformed_json", "invalid_field", "invalid_timestamp",
-                       "unknown_event_type", "future_event", "too_late"}
+    assert reasons == {
+        "invalid_encoding",
+        "malformed_json",
+        "invalid_field",
+        "invalid_timestamp",
+        "unknown_event_type",
+        "future_event",
+        "too_late",
+    }
     assert len(duckdb_result["duplicate_events"][1]) > 0
     days = {row[0] for row in duckdb_result["agg_ingest_daily"][1]}
     assert len(days) == 2, days
@@ -194,8 +254,9 @@ def test_spark_day_by_day_equals_duckdb(spark_daily: dict, duckdb_result: dict) 
     assert not diff, json.dumps(diff, indent=1, default=str)[:6000]
 
 
-def test_spark_full_refresh_equals_duckdb(cluster: Cluster, raw_root: Path, spark_daily: dict, duckdb_result: dict,
-                                          tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_spark_full_refresh_equals_duckdb(
+    cluster: Cluster, raw_root: Path, spark_daily: dict, duckdb_result: dict, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     refresh(raw_root, tmp_path_factory.mktemp("spark_full"), "--full-refresh", "--unit-tests", cluster=cluster)
     full = spark_tables(cluster, {t: cols for t, (cols, _) in duckdb_result.items()})
     diff = differences(duckdb_result, full)

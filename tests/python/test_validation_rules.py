@@ -21,8 +21,16 @@ MAIN_LINES: list[tuple[bytes, str]] = [
     (b"not json at all", "malformed_json"),
     (b"[1, 2, 3]", "malformed_json"),
     (b'{"event_id": "e7", "user_id": "u1"', "malformed_json"),
-    (json.dumps({"user_id": "u1", "event_type": "click", "event_ts": "2024-01-10T10:00:00Z"}).encode(), "invalid_field"),
-    (json.dumps({"event_id": 123, "user_id": "u1", "event_type": "click", "event_ts": "2024-01-10T10:00:00Z"}).encode(), "invalid_field"),
+    (
+        json.dumps({"user_id": "u1", "event_type": "click", "event_ts": "2024-01-10T10:00:00Z"}).encode(),
+        "invalid_field",
+    ),
+    (
+        json.dumps(
+            {"event_id": 123, "user_id": "u1", "event_type": "click", "event_ts": "2024-01-10T10:00:00Z"}
+        ).encode(),
+        "invalid_field",
+    ),
     (event("e10", None, "2024-01-10T10:00:00Z"), "invalid_field"),
     (event("e11", "u1", "2024-01-10T10:00:00Z", event_type="  "), "invalid_field"),
     (json.dumps({"event_id": "e12", "user_id": "u1", "event_type": "click"}).encode(), "invalid_field"),
@@ -56,30 +64,46 @@ MAIN_LINES: list[tuple[bytes, str]] = [
 
 @pytest.fixture(scope="module")
 def refreshed(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
-    from pipeline_paths import PipelinePaths
+    from clickstream.paths import PipelinePaths
 
     base = tmp_path_factory.mktemp("rules")
     pipeline = Pipeline(PipelinePaths(base / "raw", base / "warehouse" / "w.duckdb", base / "exports"))
     pipeline.land(DT, MAIN_FILE, [line for line, _ in MAIN_LINES])
     # 'b.jsonl' sorts before 'click_events+...': its copy of e1 is the one landed first.
-    pipeline.land(DT, "b.jsonl", [event("e40", "u3", "2024-01-10T09:00:00Z"),
-                                  event("e1", "u1", "2024-01-10T10:00:00Z", page_url="/from-b")],
-                  newline=b"\r\n")
-    pipeline.land(DT, "click_events+1+0000000000.jsonl.gz",
-                  [event("e26", "u1", 1704880800000, page_url="/gz-copy"), b"\xff\xfe", event("e41", "u3", "2024-01-10T09:10:00Z")],
-                  compress=True)
+    pipeline.land(
+        DT,
+        "b.jsonl",
+        [event("e40", "u3", "2024-01-10T09:00:00Z"), event("e1", "u1", "2024-01-10T10:00:00Z", page_url="/from-b")],
+        newline=b"\r\n",
+    )
+    pipeline.land(
+        DT,
+        "click_events+1+0000000000.jsonl.gz",
+        [
+            event("e26", "u1", 1704880800000, page_url="/gz-copy"),
+            b"\xff\xfe",
+            event("e41", "u3", "2024-01-10T09:10:00Z"),
+        ],
+        compress=True,
+    )
     pipeline.land(DT, "empty.jsonl", [])
     assert pipeline.refresh() == 0
     return pipeline
 
 
 def test_each_line_of_the_main_file_gets_the_expected_outcome(refreshed: Pipeline) -> None:
-    quarantined = dict(refreshed.query(
-        "select line_number, quarantine_reason from main.quarantined_events where file_name = ?", [MAIN_FILE]))
-    valid = {row[0] for row in refreshed.query(
-        "select line_number from main.fct_events where file_name = ?", [MAIN_FILE])}
-    duplicates = {row[0] for row in refreshed.query(
-        "select line_number from main.duplicate_events where file_name = ?", [MAIN_FILE])}
+    quarantined = dict(
+        refreshed.query(
+            "select line_number, quarantine_reason from main.quarantined_events where file_name = ?", [MAIN_FILE]
+        )
+    )
+    valid = {
+        row[0] for row in refreshed.query("select line_number from main.fct_events where file_name = ?", [MAIN_FILE])
+    }
+    duplicates = {
+        row[0]
+        for row in refreshed.query("select line_number from main.duplicate_events where file_name = ?", [MAIN_FILE])
+    }
     for number, (_, expected) in enumerate(MAIN_LINES, start=1):
         if expected == "valid":
             assert number in valid, f"line {number} should be a valid event"
@@ -95,7 +119,9 @@ def test_each_line_of_the_main_file_gets_the_expected_outcome(refreshed: Pipelin
 def test_landing_day_counts_reconcile_every_line(refreshed: Pipeline) -> None:
     [(lines_read, blank, quarantined, duplicates, valid, files)] = refreshed.query(
         "select lines_read, blank_lines, quarantined_lines, duplicate_lines, valid_events, file_count "
-        "from main.agg_ingest_daily where dt = ?", [date.fromisoformat(DT)])
+        "from main.agg_ingest_daily where dt = ?",
+        [date.fromisoformat(DT)],
+    )
     assert files == 4
     assert lines_read == len(MAIN_LINES) + 2 + 3
     assert blank == 2
@@ -105,11 +131,17 @@ def test_landing_day_counts_reconcile_every_line(refreshed: Pipeline) -> None:
 
 
 def test_first_landed_copy_wins_by_file_name_then_line(refreshed: Pipeline) -> None:
-    rows = dict(refreshed.query("select event_id, file_name || ':' || line_number || ':' || coalesce(page_url, '') from main.fct_events where event_id in ('e1', 'e50', 'e26')"))
+    rows = dict(
+        refreshed.query(
+            "select event_id, file_name || ':' || line_number || ':' || coalesce(page_url, '') from main.fct_events where event_id in ('e1', 'e50', 'e26')"
+        )
+    )
     assert rows["e1"] == "b.jsonl:2:/from-b"
     assert rows["e50"] == f"{MAIN_FILE}:34:/kept"
     assert rows["e26"].startswith(f"{MAIN_FILE}:26:")
-    kept = refreshed.query("select kept_file_name, kept_line_number from main.duplicate_events where event_id = 'e1' order by line_number")
+    kept = refreshed.query(
+        "select kept_file_name, kept_line_number from main.duplicate_events where event_id = 'e1' order by line_number"
+    )
     assert kept == [("b.jsonl", 2), ("b.jsonl", 2)]
 
 
@@ -125,9 +157,15 @@ def test_timestamps_are_parsed_to_utc(refreshed: Pipeline) -> None:
 
 
 def test_gzip_crlf_and_empty_files_are_read(refreshed: Pipeline) -> None:
-    rows = dict(refreshed.query("select event_id, file_name || ':' || line_number from main.fct_events where event_id in ('e40', 'e41')"))
+    rows = dict(
+        refreshed.query(
+            "select event_id, file_name || ':' || line_number from main.fct_events where event_id in ('e40', 'e41')"
+        )
+    )
     assert rows == {"e40": "b.jsonl:1", "e41": "click_events+1+0000000000.jsonl.gz:3"}
-    assert refreshed.query("select quarantine_reason from main.quarantined_events where file_name like '%.gz'") == [("invalid_encoding",)]
+    assert refreshed.query("select quarantine_reason from main.quarantined_events where file_name like '%.gz'") == [
+        ("invalid_encoding",)
+    ]
     # CRLF: no stray carriage return in the parsed values
     assert refreshed.query("select page_url from main.fct_events where event_id = 'e1'") == [("/from-b",)]
 
@@ -140,8 +178,13 @@ def test_extra_fields_are_kept_and_a_1mb_line_is_valid(refreshed: Pipeline) -> N
 
 
 def test_quarantine_rows_keep_raw_text_and_detail(refreshed: Pipeline) -> None:
-    rows = {r[0]: r[1:] for r in refreshed.query(
-        "select line_number, raw_line, quarantine_detail from main.quarantined_events where file_name = ?", [MAIN_FILE])}
+    rows = {
+        r[0]: r[1:]
+        for r in refreshed.query(
+            "select line_number, raw_line, quarantine_detail from main.quarantined_events where file_name = ?",
+            [MAIN_FILE],
+        )
+    }
     assert rows[5][0] == "not json at all"
     assert rows[4][0] is None and "UTF-8" in rows[4][1]  # invalid bytes: no text, a reason
     assert "event_id" in rows[8][1]
@@ -151,10 +194,17 @@ def test_quarantine_rows_keep_raw_text_and_detail(refreshed: Pipeline) -> None:
 def test_raw_text_of_valid_lines_is_not_kept_in_the_warehouse(refreshed: Pipeline) -> None:
     # The raw lines are a view over the files (read once per run), never a stored table.
     assert refreshed.query(
-        "select table_type from information_schema.tables where table_name = 'stg_click_events__lines'") == [("VIEW",)]
+        "select table_type from information_schema.tables where table_name = 'stg_click_events__lines'"
+    ) == [("VIEW",)]
     stored_text_columns = refreshed.query(
         "select table_schema || '.' || table_name || '.' || column_name from information_schema.columns "
-        "where column_name in ('line_text', 'raw_line') and table_name != 'stg_click_events__lines'")
-    assert sorted(c for (c,) in stored_text_columns) == ["intermediate.int_click_events_validated.raw_line", "main.quarantined_events.raw_line"]
-    [(kept,)] = refreshed.query("select count(*) from intermediate.int_click_events_validated where raw_line is not null and not is_quarantined")
+        "where column_name in ('line_text', 'raw_line') and table_name != 'stg_click_events__lines'"
+    )
+    assert sorted(c for (c,) in stored_text_columns) == [
+        "intermediate.int_click_events_validated.raw_line",
+        "main.quarantined_events.raw_line",
+    ]
+    [(kept,)] = refreshed.query(
+        "select count(*) from intermediate.int_click_events_validated where raw_line is not null and not is_quarantined"
+    )
     assert kept == 0

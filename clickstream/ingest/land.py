@@ -59,9 +59,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import kafka_config  # noqa: E402
-from pipeline_paths import PipelinePaths  # noqa: E402
+from clickstream.ingest import kafka_config
+from clickstream.paths import PipelinePaths
 
 LOG = logging.getLogger("clickstream.land_from_kafka")
 
@@ -75,8 +74,7 @@ WRITE_BUFFER = 1 << 20
 EXIT_OK, EXIT_USAGE, EXIT_CONFLICT, EXIT_KAFKA, EXIT_IO = 0, 2, 3, 4, 5
 NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK}
 #: librdkafka settings the lander owns: durability depends on them.
-FORCED_SETTINGS = {"enable.auto.commit": False, "enable.auto.offset.store": False,
-                   "enable.partition.eof": False}
+FORCED_SETTINGS = {"enable.auto.commit": False, "enable.auto.offset.store": False, "enable.partition.eof": False}
 
 
 class LandingConflict(RuntimeError):
@@ -86,6 +84,7 @@ class LandingConflict(RuntimeError):
 # ----------------------------------------------------------------------------
 # options
 # ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Options:
@@ -115,6 +114,7 @@ def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
         if value <= 0:
             raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
         return value
+
     return parse
 
 
@@ -125,56 +125,107 @@ def _size(text: str) -> int:
     return int(match.group(1)) * {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[match.group(2).lower()]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "clickstream kafka land") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="land_from_kafka.py",
+        prog=prog,
         description="Consume a Kafka topic as a consumer-group member and land it under "
-                    f"<raw root>/{TABLE_DIR}/dt=YYYY-MM-DD/ as {TABLE_DIR}+<partition>+<start offset>.jsonl[.gz] "
-                    "files, one message value per line exactly as received; fsync + rename before "
-                    "committing the offsets a file covers.",
+        f"<raw root>/{TABLE_DIR}/dt=YYYY-MM-DD/ as {TABLE_DIR}+<partition>+<start offset>.jsonl[.gz] "
+        "files, one message value per line exactly as received; fsync + rename before "
+        "committing the offsets a file covers.",
         epilog="Null values (tombstones) are counted and skipped. A value containing a line break "
-               f"(LF or CR) is counted and written exactly as received to <raw root>/{MULTILINE_DIR}/"
-               f"{TABLE_DIR}/dt=YYYY-MM-DD/{TABLE_DIR}+<partition>+<offset>.bin (not read by the "
-               "pipeline). librdkafka settings: --kafka-config and CLICKSTREAM_KAFKA_* (enable.auto.commit "
-               "is always false). "
-               "Exit codes: 0 done (idle timeout, --max-messages, SIGTERM/SIGINT); 2 usage or "
-               "configuration error; 3 a landed file of the same name holds other content (nothing "
-               "overwritten, offsets not committed); 4 a fatal Kafka error; 5 an I/O error (disk "
-               "full...; nothing more committed). See docs/kafka.md.",
+        f"(LF or CR) is counted and written exactly as received to <raw root>/{MULTILINE_DIR}/"
+        f"{TABLE_DIR}/dt=YYYY-MM-DD/{TABLE_DIR}+<partition>+<offset>.bin (not read by the "
+        "pipeline). librdkafka settings: --kafka-config and CLICKSTREAM_KAFKA_* (enable.auto.commit "
+        "is always false). "
+        "Exit codes: 0 done (idle timeout, --max-messages, SIGTERM/SIGINT); 2 usage or "
+        "configuration error; 3 a landed file of the same name holds other content (nothing "
+        "overwritten, offsets not committed); 4 a fatal Kafka error; 5 an I/O error (disk "
+        "full...; nothing more committed). See docs/kafka.md.",
     )
     add = parser.add_argument
     kafka_config.add_client_arguments(parser)
     add("--topic", default="click_events", help="topic to consume (default: click_events)")
-    add("--group-id", default="clickstream-lander",
-        help="consumer group; its committed offsets are where landing resumes (default: clickstream-lander)")
+    add(
+        "--group-id",
+        default="clickstream-lander",
+        help="consumer group; its committed offsets are where landing resumes (default: clickstream-lander)",
+    )
     add("--raw-root", help="raw landing root (default: $CLICKSTREAM_RAW_ROOT, else data/raw)")
-    add("--file-prefix", default=TABLE_DIR,
+    add(
+        "--file-prefix",
+        default=TABLE_DIR,
         help="file name prefix before +<partition>+<offset> (default: click_events); one raw root "
-             "takes one topic per prefix")
-    add("--max-messages", type=_positive(int), metavar="N",
-        help="stop after N messages (tombstones included), finish and commit, exit 0")
-    add("--idle-timeout", type=_positive(float), metavar="SECONDS",
+        "takes one topic per prefix",
+    )
+    add(
+        "--max-messages",
+        type=_positive(int),
+        metavar="N",
+        help="stop after N messages (tombstones included), finish and commit, exit 0",
+    )
+    add(
+        "--idle-timeout",
+        type=_positive(float),
+        metavar="SECONDS",
         help="stop (finish files, commit, exit 0) after SECONDS with no message received; "
-             "default: run until SIGTERM/SIGINT")
-    add("--join-timeout", type=_positive(float), default=Options.join_timeout, metavar="SECONDS",
+        "default: run until SIGTERM/SIGINT",
+    )
+    add(
+        "--join-timeout",
+        type=_positive(float),
+        default=Options.join_timeout,
+        metavar="SECONDS",
         help="with --idle-timeout: the idle clock starts at the first partition assignment; give up "
-             "(exit 0, with a warning) if none comes within SECONDS (default: %(default)g)")
-    add("--roll-bytes", type=_size, default=Options.roll_bytes, metavar="SIZE",
-        help="roll a file once it holds SIZE bytes of lines, before compression (default: 128M)")
-    add("--roll-messages", type=_positive(int), default=Options.roll_messages, metavar="N",
-        help=f"roll a file after N lines (default: {Options.roll_messages})")
-    add("--roll-seconds", type=_positive(float), default=Options.roll_seconds, metavar="SECONDS",
-        help=f"roll a file SECONDS after it was opened (default: {Options.roll_seconds:g})")
+        "(exit 0, with a warning) if none comes within SECONDS (default: %(default)g)",
+    )
+    add(
+        "--roll-bytes",
+        type=_size,
+        default=Options.roll_bytes,
+        metavar="SIZE",
+        help="roll a file once it holds SIZE bytes of lines, before compression (default: 128M)",
+    )
+    add(
+        "--roll-messages",
+        type=_positive(int),
+        default=Options.roll_messages,
+        metavar="N",
+        help=f"roll a file after N lines (default: {Options.roll_messages})",
+    )
+    add(
+        "--roll-seconds",
+        type=_positive(float),
+        default=Options.roll_seconds,
+        metavar="SECONDS",
+        help=f"roll a file SECONDS after it was opened (default: {Options.roll_seconds:g})",
+    )
     add("--gzip", action="store_true", help="write .jsonl.gz files (gzip, mtime 0) instead of .jsonl")
-    add("--dt-from-timestamp", action="store_true",
+    add(
+        "--dt-from-timestamp",
+        action="store_true",
         help="dt = UTC date of each message's Kafka timestamp (create or log-append time) instead "
-             "of the UTC date the file is opened; for replays and backfills")
-    add("--batch-size", type=_positive(int), default=Options.batch_size, metavar="N",
-        help=f"messages per consume() call (default: {Options.batch_size})")
-    add("--log-interval", type=_positive(float), default=Options.log_interval, metavar="SECONDS",
-        help=f"log progress (messages, files, messages/s) every SECONDS (default: {Options.log_interval:g})")
-    add("--summary-json", type=Path, metavar="PATH",
-        help="also write the final summary (counts, offsets, throughput) as JSON to PATH")
+        "of the UTC date the file is opened; for replays and backfills",
+    )
+    add(
+        "--batch-size",
+        type=_positive(int),
+        default=Options.batch_size,
+        metavar="N",
+        help=f"messages per consume() call (default: {Options.batch_size})",
+    )
+    add(
+        "--log-interval",
+        type=_positive(float),
+        default=Options.log_interval,
+        metavar="SECONDS",
+        help=f"log progress (messages, files, messages/s) every SECONDS (default: {Options.log_interval:g})",
+    )
+    add(
+        "--summary-json",
+        type=Path,
+        metavar="PATH",
+        help="also write the final summary (counts, offsets, throughput) as JSON to PATH",
+    )
     add("--verbose", action="store_true", help="debug logging")
     return parser
 
@@ -182,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
 # ----------------------------------------------------------------------------
 # files
 # ----------------------------------------------------------------------------
+
 
 def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
@@ -327,11 +379,19 @@ class Stats:
     def as_json(self) -> dict[str, Any]:
         seconds = self.busy_seconds()
         return {
-            "messages": self.messages, "lines": self.lines, "tombstones": self.tombstones,
-            "multiline_values": self.multiline, "files": self.files, "files_adopted": self.files_adopted,
-            "bytes": self.bytes, "bytes_on_disk": self.bytes_on_disk, "commits": self.commits,
-            "commit_failures": self.commit_failures, "rewinds": self.rewinds,
-            "messages_without_timestamp": self.no_timestamp, "seconds": round(self.seconds(), 3),
+            "messages": self.messages,
+            "lines": self.lines,
+            "tombstones": self.tombstones,
+            "multiline_values": self.multiline,
+            "files": self.files,
+            "files_adopted": self.files_adopted,
+            "bytes": self.bytes,
+            "bytes_on_disk": self.bytes_on_disk,
+            "commits": self.commits,
+            "commit_failures": self.commit_failures,
+            "rewinds": self.rewinds,
+            "messages_without_timestamp": self.no_timestamp,
+            "seconds": round(self.seconds(), 3),
             "busy_seconds": round(seconds, 3),
             "messages_per_second": round(self.messages / seconds, 1) if seconds > 0 else 0.0,
             "mb_per_second": round(self.bytes / seconds / 1e6, 3) if seconds > 0 else 0.0,
@@ -359,6 +419,7 @@ class FaultInjector:
 # ----------------------------------------------------------------------------
 # the lander
 # ----------------------------------------------------------------------------
+
 
 class Lander:
     """Consumes ``options.topic`` and lands it; one instance per process run."""
@@ -448,11 +509,15 @@ class Lander:
         self.last_activity = time.monotonic()
         self.assigned = True
         if new_states:
-            LOG.info("assigned partitions %s of %s; committed offsets %s; already landed files at or "
-                     "after them: %d (scan %.2f s)",
-                     [s.partition for s in new_states], self.opt.topic,
-                     {s.partition: s.committed for s in new_states},
-                     sum(len(s.existing) for s in new_states), time.monotonic() - started)
+            LOG.info(
+                "assigned partitions %s of %s; committed offsets %s; already landed files at or "
+                "after them: %d (scan %.2f s)",
+                [s.partition for s in new_states],
+                self.opt.topic,
+                {s.partition: s.committed for s in new_states},
+                sum(len(s.existing) for s in new_states),
+                time.monotonic() - started,
+            )
 
     def on_revoke(self, consumer: Any, partitions: list[Any]) -> None:
         revoked = [p.partition for p in partitions if p.topic == self.opt.topic and p.partition in self.states]
@@ -471,15 +536,20 @@ class Lander:
     def on_lost(self, consumer: Any, partitions: list[Any]) -> None:
         lost = [p.partition for p in partitions if p.topic == self.opt.topic and p.partition in self.states]
         if lost:
-            LOG.warning("partitions %s lost (another member may own them now): abandoning their open "
-                        "files, committing nothing", lost)
+            LOG.warning(
+                "partitions %s lost (another member may own them now): abandoning their open files, committing nothing",
+                lost,
+            )
         for partition in lost:
             self.drop(self.states[partition])
 
     def drop(self, state: PartitionState) -> None:
         if state.file is not None:
-            LOG.info("abandoning open file %s (%d lines); its range will be read again",
-                     state.file.tmp.name, state.file.lines)
+            LOG.info(
+                "abandoning open file %s (%d lines); its range will be read again",
+                state.file.tmp.name,
+                state.file.lines,
+            )
             state.file.abandon()
             state.file = None
         self.states.pop(state.partition, None)
@@ -581,10 +651,19 @@ class Lander:
         state.safe_offset = state.next_offset
         self.stats.files += 1
         self.stats.bytes_on_disk += on_disk
-        LOG.info("landed %s/%s: partition %d offsets %d..%d, %d lines, %d bytes (%d on disk), "
-                 "open %.1f s%s", kept.parent.name, kept.name, current.partition, current.start_offset,
-                 current.last_offset, current.lines, current.bytes, on_disk,
-                 time.monotonic() - current.opened, "" if kept == current.final else " (identical file kept)")
+        LOG.info(
+            "landed %s/%s: partition %d offsets %d..%d, %d lines, %d bytes (%d on disk), open %.1f s%s",
+            kept.parent.name,
+            kept.name,
+            current.partition,
+            current.start_offset,
+            current.last_offset,
+            current.lines,
+            current.bytes,
+            on_disk,
+            time.monotonic() - current.opened,
+            "" if kept == current.final else " (identical file kept)",
+        )
         self.commit(state)
         return True
 
@@ -626,9 +705,14 @@ class Lander:
 
     def start_adoption(self, state: PartitionState, path: Path, value: bytes, offset: int) -> None:
         lines = read_lines(path)
-        LOG.info("partition %d offset %d: %s is already landed (%d lines); checking the re-read "
-                 "messages against it instead of writing a second copy", state.partition, offset,
-                 path.name, len(lines))
+        LOG.info(
+            "partition %d offset %d: %s is already landed (%d lines); checking the re-read "
+            "messages against it instead of writing a second copy",
+            state.partition,
+            offset,
+            path.name,
+            len(lines),
+        )
         if state.safe_offset is None:
             state.safe_offset = offset
         state.adoption = Adoption(path, lines)
@@ -644,7 +728,8 @@ class Lander:
             raise LandingConflict(
                 f"{adoption.path} line {adoption.matched + 1} differs from partition {state.partition} "
                 f"offset {offset} ({len(expected)} vs {len(value)} bytes): the topic no longer matches the "
-                "landed files (re-created or compacted?); nothing was overwritten or committed")
+                "landed files (re-created or compacted?); nothing was overwritten or committed"
+            )
         adoption.matched += 1
         adoption.last_offset = offset
         state.next_offset = offset + 1
@@ -652,8 +737,14 @@ class Lander:
             state.adoption = None
             state.safe_offset = offset + 1
             self.stats.files_adopted += 1
-            LOG.info("kept %s/%s: all %d lines match partition %d up to offset %d",
-                     adoption.path.parent.name, adoption.path.name, len(adoption.lines), state.partition, offset)
+            LOG.info(
+                "kept %s/%s: all %d lines match partition %d up to offset %d",
+                adoption.path.parent.name,
+                adoption.path.name,
+                len(adoption.lines),
+                state.partition,
+                offset,
+            )
             self.commit(state)
 
     # -- sidecar for values that are not one line --------------------------------
@@ -682,8 +773,14 @@ class Lander:
                 raise LandingConflict(f"{final} differs from partition {state.partition} offset {offset}") from None
         tmp.unlink(missing_ok=True)
         fsync_dir(directory)
-        LOG.warning("partition %d offset %d: value contains a line break (%d bytes); written as is to %s "
-                    "instead of a JSON-lines file", state.partition, offset, len(value), final)
+        LOG.warning(
+            "partition %d offset %d: value contains a line break (%d bytes); written as is to %s "
+            "instead of a JSON-lines file",
+            state.partition,
+            offset,
+            len(value),
+            final,
+        )
 
     # -- commits -----------------------------------------------------------------
 
@@ -696,14 +793,20 @@ class Lander:
             return True
         try:
             result = self.consumer.commit(
-                offsets=[self.TopicPartition(self.opt.topic, state.partition, target)], asynchronous=False)
+                offsets=[self.TopicPartition(self.opt.topic, state.partition, target)], asynchronous=False
+            )
             errors = [tp.error for tp in result or [] if tp.error is not None]
             if errors:
                 raise KafkaException(errors[0])
         except KafkaException as exc:
             self.stats.commit_failures += 1
-            LOG.warning("partition %d: commit of offset %d failed (%s); the landed files stay, the range "
-                        "will be read again and adopted", state.partition, target, exc)
+            LOG.warning(
+                "partition %d: commit of offset %d failed (%s); the landed files stay, the range "
+                "will be read again and adopted",
+                state.partition,
+                target,
+                exc,
+            )
             return False
         state.committed = target
         self.stats.commits += 1
@@ -718,8 +821,9 @@ class Lander:
         today = None if self.opt.dt_from_timestamp else self.today
         for state in list(self.states.values()):
             current = state.file
-            if current is not None and (now - current.opened >= self.opt.roll_seconds
-                                        or (today is not None and current.day != today)):
+            if current is not None and (
+                now - current.opened >= self.opt.roll_seconds or (today is not None and current.day != today)
+            ):
                 self.finish_file(state)
             elif current is None and state.adoption is None:
                 self.commit(state)  # progress made of skipped records only
@@ -729,10 +833,15 @@ class Lander:
         if not force and now - self.last_progress < self.opt.log_interval:
             return
         rate = (self.stats.messages - self.progress_messages) / max(now - self.last_progress, 1e-9)
-        LOG.info("progress: %d messages (%.0f/s over the last %.0f s), %d files landed, %d adopted, "
-                 "partitions %s", self.stats.messages, rate, now - self.last_progress, self.stats.files,
-                 self.stats.files_adopted,
-                 {p: (s.next_offset, s.committed) for p, s in sorted(self.states.items())})
+        LOG.info(
+            "progress: %d messages (%.0f/s over the last %.0f s), %d files landed, %d adopted, partitions %s",
+            self.stats.messages,
+            rate,
+            now - self.last_progress,
+            self.stats.files,
+            self.stats.files_adopted,
+            {p: (s.next_offset, s.committed) for p, s in sorted(self.states.items())},
+        )
         self.last_progress, self.progress_messages = now, self.stats.messages
 
     def request_stop(self, reason: str) -> None:
@@ -744,11 +853,15 @@ class Lander:
         from confluent_kafka import KafkaError, KafkaException
 
         opt = self.opt
-        self.consumer.subscribe([opt.topic], on_assign=self.on_assign, on_revoke=self.on_revoke,
-                                on_lost=self.on_lost)
-        LOG.info("subscribed to %s as group %s; landing under %s (%s, dt from %s)", opt.topic,
-                 opt.group_id, self.topic_dir, "gzip" if opt.gzip else "plain",
-                 "message timestamps" if opt.dt_from_timestamp else "the wall clock (UTC)")
+        self.consumer.subscribe([opt.topic], on_assign=self.on_assign, on_revoke=self.on_revoke, on_lost=self.on_lost)
+        LOG.info(
+            "subscribed to %s as group %s; landing under %s (%s, dt from %s)",
+            opt.topic,
+            opt.group_id,
+            self.topic_dir,
+            "gzip" if opt.gzip else "plain",
+            "message timestamps" if opt.dt_from_timestamp else "the wall clock (UTC)",
+        )
         self.last_activity = time.monotonic()
         while self.stop_reason is None:
             want = opt.batch_size
@@ -791,48 +904,56 @@ class Lander:
         for state in list(self.states.values()):
             self.finish_file(state, rewind_on_conflict=False)
             self.commit(state)
-        LOG.info("final offsets (next to read, committed): %s",
-                 {p: (s.next_offset, s.committed) for p, s in sorted(self.states.items())})
+        LOG.info(
+            "final offsets (next to read, committed): %s",
+            {p: (s.next_offset, s.committed) for p, s in sorted(self.states.items())},
+        )
         self.states.clear()
         self.stats.shutdown_seconds = time.monotonic() - started
         self.consumer.close()
 
     def summary_line(self) -> str:
         s = self.stats.as_json()
-        return (f"land_from_kafka summary: messages {s['messages']} | lines {s['lines']} | tombstones "
-                f"{s['tombstones']} | multi-line values {s['multiline_values']} | files {s['files']} "
-                f"(+{s['files_adopted']} already landed, kept) | bytes {s['bytes']} ({s['bytes_on_disk']} on "
-                f"disk) | seconds {s['seconds']:.2f} (busy {s['busy_seconds']:.2f}) | messages/s "
-                f"{s['messages_per_second']:.0f} | MB/s {s['mb_per_second']:.2f} (both while busy)")
+        return (
+            f"land_from_kafka summary: messages {s['messages']} | lines {s['lines']} | tombstones "
+            f"{s['tombstones']} | multi-line values {s['multiline_values']} | files {s['files']} "
+            f"(+{s['files_adopted']} already landed, kept) | bytes {s['bytes']} ({s['bytes_on_disk']} on "
+            f"disk) | seconds {s['seconds']:.2f} (busy {s['busy_seconds']:.2f}) | messages/s "
+            f"{s['messages_per_second']:.0f} | MB/s {s['mb_per_second']:.2f} (both while busy)"
+        )
 
 
 # ----------------------------------------------------------------------------
 # entry point
 # ----------------------------------------------------------------------------
 
+
 def consumer_config(args: argparse.Namespace, environ: dict[str, str]) -> dict[str, Any]:
     config = kafka_config.client_config(
-        bootstrap_servers=args.bootstrap_servers, config_file=args.kafka_config, environ=environ,
-        overrides={"group.id": args.group_id})
+        bootstrap_servers=args.bootstrap_servers,
+        config_file=args.kafka_config,
+        environ=environ,
+        overrides={"group.id": args.group_id},
+    )
     for key, value in FORCED_SETTINGS.items():
         given = config.get(key)
         if given is not None and str(given).lower() != str(value).lower():
             raise kafka_config.KafkaConfigError(
-                f"{key}={given} is not allowed: the lander commits offsets itself, after fsync")
+                f"{key}={given} is not allowed: the lander commits offsets itself, after fsync"
+            )
         config[key] = value
     config.setdefault("auto.offset.reset", "earliest")
     config.setdefault("client.id", f"clickstream-lander-{os.uname().nodename}-{os.getpid()}")
     return config
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: list[str] | None = None, prog: str = "clickstream kafka land") -> int:
+    parser = build_parser(prog)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_USAGE)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     LOG.setLevel(logging.DEBUG if args.verbose else logging.INFO)
     from confluent_kafka import Consumer, KafkaException
 
@@ -843,12 +964,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"land_from_kafka: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     options = Options(
-        topic=args.topic, group_id=args.group_id, raw_root=PipelinePaths.resolve(raw_root=args.raw_root).raw_root,
-        file_prefix=args.file_prefix, max_messages=args.max_messages, idle_timeout=args.idle_timeout,
+        topic=args.topic,
+        group_id=args.group_id,
+        raw_root=PipelinePaths.resolve(raw_root=args.raw_root).raw_root,
+        file_prefix=args.file_prefix,
+        max_messages=args.max_messages,
+        idle_timeout=args.idle_timeout,
         join_timeout=args.join_timeout,
-        roll_bytes=args.roll_bytes, roll_messages=args.roll_messages, roll_seconds=args.roll_seconds,
-        gzip=args.gzip, dt_from_timestamp=args.dt_from_timestamp, batch_size=args.batch_size,
-        log_interval=args.log_interval, summary_json=args.summary_json)
+        roll_bytes=args.roll_bytes,
+        roll_messages=args.roll_messages,
+        roll_seconds=args.roll_seconds,
+        gzip=args.gzip,
+        dt_from_timestamp=args.dt_from_timestamp,
+        batch_size=args.batch_size,
+        log_interval=args.log_interval,
+        summary_json=args.summary_json,
+    )
     LOG.info("consumer settings: %s", kafka_config.redacted(config))
     lander = Lander(options, consumer, FaultInjector(os.environ.get(FAULT_ENV)))
 

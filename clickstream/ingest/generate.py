@@ -74,15 +74,18 @@ import time
 import zlib
 from bisect import bisect_right
 from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from operator import itemgetter
 from pathlib import Path
 from random import Random
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 from urllib.parse import quote_plus
+
+from clickstream.paths import PipelinePaths
 
 LOG = logging.getLogger("generate_events")
 
@@ -103,8 +106,16 @@ DUPLICATE_HISTORY_DAYS = 3
 HISTORY_SAMPLE_PER_DAY = 256
 
 EVENT_TYPES = (
-    "page_view", "click", "scroll", "search", "add_to_cart",
-    "remove_from_cart", "checkout", "purchase", "sign_up", "login",
+    "page_view",
+    "click",
+    "scroll",
+    "search",
+    "add_to_cart",
+    "remove_from_cart",
+    "checkout",
+    "purchase",
+    "sign_up",
+    "login",
 )
 PAGE_VIEW, CLICK, SCROLL, SEARCH, ADD_TO_CART = 0, 1, 2, 3, 4
 REMOVE_FROM_CART, CHECKOUT, PURCHASE, SIGN_UP, LOGIN = 5, 6, 7, 8, 9
@@ -113,14 +124,40 @@ EVENT_TYPE_WEIGHTS = (42, 24, 16, 6, 4.5, 1, 2, 1.2, 0.8, 2.5)
 
 #: Daily traffic curve: relative session starts per UTC hour (evening peak).
 HOURLY_TRAFFIC = (
-    2.0, 1.4, 1.0, 0.8, 0.8, 1.1, 1.7, 2.6, 3.4, 4.0, 4.4, 4.8,
-    5.2, 5.0, 4.9, 5.0, 5.4, 6.2, 7.4, 8.6, 9.4, 9.0, 7.2, 4.4,
+    2.0,
+    1.4,
+    1.0,
+    0.8,
+    0.8,
+    1.1,
+    1.7,
+    2.6,
+    3.4,
+    4.0,
+    4.4,
+    4.8,
+    5.2,
+    5.0,
+    4.9,
+    5.0,
+    5.4,
+    6.2,
+    7.4,
+    8.6,
+    9.4,
+    9.0,
+    7.2,
+    4.4,
 )
 
 #: Share of valid events per ``event_ts`` form (cumulative thresholds below).
 TS_FORM_SHARES = (
-    ("iso_z", 0.86), ("space", 0.03), ("no_fraction", 0.03),
-    ("offset", 0.03), ("no_zone", 0.03), ("epoch_ms", 0.02),
+    ("iso_z", 0.86),
+    ("space", 0.03),
+    ("no_fraction", 0.03),
+    ("offset", 0.03),
+    ("no_zone", 0.03),
+    ("epoch_ms", 0.02),
 )
 UTC_OFFSETS_MIN = (60, 120, 330, 540, -300, -330, -480, 0, 180, -180)
 
@@ -138,56 +175,81 @@ NOISE_KINDS = (
     "unknown_event_type",
     "future_event",
 )
-DEFAULT_NOISE_RATES: Mapping[str, float] = MappingProxyType({
-    "duplicate_same_file": 0.005,
-    "duplicate_other_file": 0.003,
-    "duplicate_later_day": 0.002,
-    "duplicate_conflicting_payload": 0.001,
-    "blank_line": 0.002,
-    "whitespace_line": 0.001,
-    "malformed_json": 0.003,
-    "invalid_utf8": 0.001,
-    "invalid_required_field": 0.004,
-    "invalid_timestamp": 0.002,
-    "unknown_event_type": 0.002,
-    "future_event": 0.001,
-})
-NOISE_DESCRIPTIONS: Mapping[str, str] = MappingProxyType({
-    "duplicate_same_file": "exact copy of a valid line in the same file",
-    "duplicate_other_file": ("exact copy in another file of the same landing day "
-                             "(another partition's if the partition has one file)"),
-    "duplicate_later_day": "exact copy of a line landed 1-3 days earlier",
-    "duplicate_conflicting_payload": "same event_id, different page_url",
-    "blank_line": "empty line",
-    "whitespace_line": "line of spaces/tabs only",
-    "malformed_json": "truncated JSON, JSON array/scalar, plain text, Python repr",
-    "invalid_utf8": "JSON line containing invalid UTF-8 bytes",
-    "invalid_required_field": (
-        "missing/null/blank/non-string event_id, user_id or event_type; "
-        "missing/null/empty event_ts"),
-    "invalid_timestamp": "unparseable or impossible event_ts",
-    "unknown_event_type": "event_type outside the known set (PAGE_VIEW, hover...)",
-    "future_event": "event_ts more than a day after the end of the landing day",
-})
+DEFAULT_NOISE_RATES: Mapping[str, float] = MappingProxyType(
+    {
+        "duplicate_same_file": 0.005,
+        "duplicate_other_file": 0.003,
+        "duplicate_later_day": 0.002,
+        "duplicate_conflicting_payload": 0.001,
+        "blank_line": 0.002,
+        "whitespace_line": 0.001,
+        "malformed_json": 0.003,
+        "invalid_utf8": 0.001,
+        "invalid_required_field": 0.004,
+        "invalid_timestamp": 0.002,
+        "unknown_event_type": 0.002,
+        "future_event": 0.001,
+    }
+)
+NOISE_DESCRIPTIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "duplicate_same_file": "exact copy of a valid line in the same file",
+        "duplicate_other_file": (
+            "exact copy in another file of the same landing day (another partition's if the partition has one file)"
+        ),
+        "duplicate_later_day": "exact copy of a line landed 1-3 days earlier",
+        "duplicate_conflicting_payload": "same event_id, different page_url",
+        "blank_line": "empty line",
+        "whitespace_line": "line of spaces/tabs only",
+        "malformed_json": "truncated JSON, JSON array/scalar, plain text, Python repr",
+        "invalid_utf8": "JSON line containing invalid UTF-8 bytes",
+        "invalid_required_field": (
+            "missing/null/blank/non-string event_id, user_id or event_type; missing/null/empty event_ts"
+        ),
+        "invalid_timestamp": "unparseable or impossible event_ts",
+        "unknown_event_type": "event_type outside the known set (PAGE_VIEW, hover...)",
+        "future_event": "event_ts more than a day after the end of the landing day",
+    }
+)
 
 HUMAN_USER_AGENTS = (
-    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "Chrome/120.0.0.0 Safari/537.36", 26),
-    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 "
-     "(KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1", 22),
-    ("Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "Chrome/120.0.6099.144 Mobile Safari/537.36", 15),
-    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 "
-     "(KHTML, like Gecko) Version/17.2 Safari/605.1.15", 10),
+    (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/120.0.0.0 Safari/537.36",
+        26,
+    ),
+    (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1",
+        22,
+    ),
+    (
+        "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/120.0.6099.144 Mobile Safari/537.36",
+        15,
+    ),
+    (
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.2 Safari/605.1.15",
+        10,
+    ),
     ("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0", 7),
-    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "Chrome/120.0.0.0 Safari/537.36 Edg/120.0.2210.91", 7),
-    ("Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "Chrome/120.0.0.0 Mobile Safari/537.36", 6),
-    ("Mozilla/5.0 (iPad; CPU OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
-     "(KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1", 4),
-    ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "Chrome/119.0.0.0 Safari/537.36", 3),
+    (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/120.0.0.0 Safari/537.36 Edg/120.0.2210.91",
+        7,
+    ),
+    (
+        "Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/120.0.0.0 Mobile Safari/537.36",
+        6,
+    ),
+    (
+        "Mozilla/5.0 (iPad; CPU OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1",
+        4,
+    ),
+    ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Safari/537.36", 3),
 )
 CRAWLER_USER_AGENTS = (
     "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
@@ -205,87 +267,216 @@ BOT_SESSION_LENGTH = (25.0, 200)
 LATE_DAYS_TABLE = (1, 1, 1, 1, 1, 1, 2, 2, 2, 3)
 IPV6_SHARE = 0.1
 IPV4_FIRST_OCTETS = (
-    24, 31, 37, 46, 50, 62, 66, 67, 68, 71, 73, 76, 77, 78, 79, 80, 81, 82, 84,
-    85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 98, 109, 176, 178, 185, 188,
-    193, 194, 195, 212, 213, 217,
+    24,
+    31,
+    37,
+    46,
+    50,
+    62,
+    66,
+    67,
+    68,
+    71,
+    73,
+    76,
+    77,
+    78,
+    79,
+    80,
+    81,
+    82,
+    84,
+    85,
+    86,
+    87,
+    88,
+    89,
+    90,
+    91,
+    92,
+    93,
+    94,
+    95,
+    98,
+    109,
+    176,
+    178,
+    185,
+    188,
+    193,
+    194,
+    195,
+    212,
+    213,
+    217,
 )
 IPV6_PREFIXES = ("2001:4860", "2a02:8108", "2600:1700", "2a01:cb00", "2003:e6", "2607:fb90")
 CURRENCIES = (("EUR", 80), ("USD", 12), ("GBP", 8))
 
 CATEGORIES = (
-    "shoes", "sneakers", "t-shirts", "jackets", "jeans", "dresses", "accessories",
-    "bags", "watches", "electronics", "headphones", "home-decor", "kitchen",
-    "beauty", "sports", "outdoor", "kids", "sale", "new-arrivals",
+    "shoes",
+    "sneakers",
+    "t-shirts",
+    "jackets",
+    "jeans",
+    "dresses",
+    "accessories",
+    "bags",
+    "watches",
+    "electronics",
+    "headphones",
+    "home-decor",
+    "kitchen",
+    "beauty",
+    "sports",
+    "outdoor",
+    "kids",
+    "sale",
+    "new-arrivals",
 )
 PRODUCT_ADJECTIVES = (
-    "classic", "slim", "vintage", "urban", "organic", "premium", "lightweight",
-    "waterproof", "cozy", "retro", "essential", "wireless", "compact", "bold",
+    "classic",
+    "slim",
+    "vintage",
+    "urban",
+    "organic",
+    "premium",
+    "lightweight",
+    "waterproof",
+    "cozy",
+    "retro",
+    "essential",
+    "wireless",
+    "compact",
+    "bold",
 )
 PRODUCT_MATERIALS = (
-    "cotton", "leather", "wool", "denim", "linen", "canvas", "bamboo", "steel",
-    "suede", "knit", "ceramic", "merino",
+    "cotton",
+    "leather",
+    "wool",
+    "denim",
+    "linen",
+    "canvas",
+    "bamboo",
+    "steel",
+    "suede",
+    "knit",
+    "ceramic",
+    "merino",
 )
 PRODUCT_NOUNS = (
-    "sneakers", "t-shirt", "hoodie", "jacket", "backpack", "scarf", "watch",
-    "headphones", "mug", "lamp", "boots", "cap", "wallet", "dress", "socks",
-    "sunglasses", "blanket", "speaker",
+    "sneakers",
+    "t-shirt",
+    "hoodie",
+    "jacket",
+    "backpack",
+    "scarf",
+    "watch",
+    "headphones",
+    "mug",
+    "lamp",
+    "boots",
+    "cap",
+    "wallet",
+    "dress",
+    "socks",
+    "sunglasses",
+    "blanket",
+    "speaker",
 )
 STATIC_PATHS = ("/about", "/help/shipping", "/help/returns", "/account", "/stores", "/wishlist")
 SEARCH_QUERIES = (
-    "running shoes", "wireless headphones", "winter jacket", "café mug",
-    "größe 42 sneaker", "über hoodie", "t-shirt weiß", "sac à dos", "zapatillas niño",
-    "\U0001f381 gift card", '14" laptop sleeve', "yoga mat", "sunglasses",
-    "rain jacket", "smart watch", "coffee grinder", "desk lamp", "kids sneakers",
-    "red dress", "linen shirt", "sale", "jeans slim fit", "usb-c cable",
-    "backpack 30l", "phone case", "socks 5 pack", "wool scarf",
-    "bluetooth speaker", "runing shoes", "hedphones", "black friday", "日本 tea cup",
+    "running shoes",
+    "wireless headphones",
+    "winter jacket",
+    "café mug",
+    "größe 42 sneaker",
+    "über hoodie",
+    "t-shirt weiß",
+    "sac à dos",
+    "zapatillas niño",
+    "\U0001f381 gift card",
+    '14" laptop sleeve',
+    "yoga mat",
+    "sunglasses",
+    "rain jacket",
+    "smart watch",
+    "coffee grinder",
+    "desk lamp",
+    "kids sneakers",
+    "red dress",
+    "linen shirt",
+    "sale",
+    "jeans slim fit",
+    "usb-c cable",
+    "backpack 30l",
+    "phone case",
+    "socks 5 pack",
+    "wool scarf",
+    "bluetooth speaker",
+    "runing shoes",
+    "hedphones",
+    "black friday",
+    "日本 tea cup",
 )
 # (referrer, weight, probability that the landing URL carries UTM tags, UTM query)
 EXTERNAL_REFERRERS = (
-    ("https://www.google.com/", 34, 0.25,
-     "utm_source=google&utm_medium=cpc&utm_campaign=brand_search"),
+    ("https://www.google.com/", 34, 0.25, "utm_source=google&utm_medium=cpc&utm_campaign=brand_search"),
     ("", 24, 0.0, ""),
     ("", 5, 1.0, "utm_source=newsletter&utm_medium=email&utm_campaign=weekly_digest"),
-    ("https://www.bing.com/", 6, 0.2,
-     "utm_source=bing&utm_medium=cpc&utm_campaign=generic_search"),
-    ("https://www.facebook.com/", 6, 0.6,
-     "utm_source=facebook&utm_medium=paid_social&utm_campaign=winter_sale"),
-    ("https://l.facebook.com/", 2, 0.6,
-     "utm_source=facebook&utm_medium=paid_social&utm_campaign=winter_sale"),
+    ("https://www.bing.com/", 6, 0.2, "utm_source=bing&utm_medium=cpc&utm_campaign=generic_search"),
+    ("https://www.facebook.com/", 6, 0.6, "utm_source=facebook&utm_medium=paid_social&utm_campaign=winter_sale"),
+    ("https://l.facebook.com/", 2, 0.6, "utm_source=facebook&utm_medium=paid_social&utm_campaign=winter_sale"),
     ("https://t.co/", 3, 0.5, "utm_source=twitter&utm_medium=social&utm_campaign=launch"),
-    ("https://www.instagram.com/", 4, 0.5,
-     "utm_source=instagram&utm_medium=social&utm_campaign=influencer_q1"),
+    ("https://www.instagram.com/", 4, 0.5, "utm_source=instagram&utm_medium=social&utm_campaign=influencer_q1"),
     ("https://duckduckgo.com/", 3, 0.0, ""),
     ("https://www.reddit.com/r/frugal/", 2, 0.0, ""),
-    ("https://www.pinterest.com/", 2, 0.3,
-     "utm_source=pinterest&utm_medium=social&utm_campaign=pins"),
+    ("https://www.pinterest.com/", 2, 0.3, "utm_source=pinterest&utm_medium=social&utm_campaign=pins"),
     ("https://news.ycombinator.com/", 1, 0.0, ""),
-    ("https://mail.google.com/", 2, 1.0,
-     "utm_source=newsletter&utm_medium=email&utm_campaign=weekly_digest"),
-    ("android-app://com.google.android.gm/", 1, 1.0,
-     "utm_source=newsletter&utm_medium=email&utm_campaign=weekly_digest"),
-    ("https://www.bestdeals-blog.example/top-10-sneakers", 2, 0.8,
-     "utm_source=affiliate&utm_medium=referral&utm_campaign=partner_bestdeals"),
+    ("https://mail.google.com/", 2, 1.0, "utm_source=newsletter&utm_medium=email&utm_campaign=weekly_digest"),
+    (
+        "android-app://com.google.android.gm/",
+        1,
+        1.0,
+        "utm_source=newsletter&utm_medium=email&utm_campaign=weekly_digest",
+    ),
+    (
+        "https://www.bestdeals-blog.example/top-10-sneakers",
+        2,
+        0.8,
+        "utm_source=affiliate&utm_medium=referral&utm_campaign=partner_bestdeals",
+    ),
 )
 CLICK_PROPERTIES = (
-    '{"element":"product_tile"}', '{"element":"add_to_cart_button"}',
-    '{"element":"nav_menu"}', '{"element":"banner","position":1}',
-    '{"element":"product_tile","position":3}', '{"element":"filter","value":"size_m"}',
-    '{}', '{}',
+    '{"element":"product_tile"}',
+    '{"element":"add_to_cart_button"}',
+    '{"element":"nav_menu"}',
+    '{"element":"banner","position":1}',
+    '{"element":"product_tile","position":3}',
+    '{"element":"filter","value":"size_m"}',
+    "{}",
+    "{}",
 )
-SCROLL_PROPERTIES = ('{"depth_pct":25}', '{"depth_pct":50}', '{"depth_pct":75}',
-                     '{"depth_pct":100}')
+SCROLL_PROPERTIES = ('{"depth_pct":25}', '{"depth_pct":50}', '{"depth_pct":75}', '{"depth_pct":100}')
 CHECKOUT_PROPERTIES = ('{"step":"shipping"}', '{"step":"payment"}', '{"step":"review"}')
 AUTH_PROPERTIES = ('{"method":"email"}', '{"method":"google"}', '{"method":"apple"}')
 EXTRA_FIELDS = (
-    '"app_version":"1.2.3"', '"app_version":"2.0.1"', '"schema_version":2',
-    '"experiment":{"id":"exp_checkout_v2","variant":"B"}', '"consent":true',
+    '"app_version":"1.2.3"',
+    '"app_version":"2.0.1"',
+    '"schema_version":2',
+    '"experiment":{"id":"exp_checkout_v2","variant":"B"}',
+    '"consent":true',
 )
-UNKNOWN_EVENT_TYPES = ("PAGE_VIEW", "hover", "Click", "page-view", "video_play",
-                       "pageview", "add-to-cart")
+UNKNOWN_EVENT_TYPES = ("PAGE_VIEW", "hover", "Click", "page-view", "video_play", "pageview", "add-to-cart")
 BAD_UTF8_SNIPPETS = (  # str with surrogate escapes -> these raw bytes on disk
-    "\udcff", "\udcfe\udcff", "\udcc3(", "\udce2\udc82", "\udcc0\udcaf",
-    "\udced\udca0\udc80", "\udc80", "caf\udce9",
+    "\udcff",
+    "\udcfe\udcff",
+    "\udcc3(",
+    "\udce2\udc82",
+    "\udcc0\udcaf",
+    "\udced\udca0\udc80",
+    "\udc80",
+    "caf\udce9",
 )
 PLAIN_TEXT_LINES = (
     "ERROR 502 Bad Gateway",
@@ -297,13 +488,13 @@ PLAIN_TEXT_LINES = (
 
 PARTIAL_SUFFIX = ".partial"
 GZIP_LEVEL = 3
-UUID_VARIANT: Mapping[str, str] = MappingProxyType(
-    {f"{i:x}": "89ab"[i & 3] for i in range(16)})
+UUID_VARIANT: Mapping[str, str] = MappingProxyType({f"{i:x}": "89ab"[i & 3] for i in range(16)})
 
 
 # ----------------------------------------------------------------------------
 # configuration and command line
 # ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Config:
@@ -356,6 +547,7 @@ def _int_arg(minimum: int) -> Callable[[str], int]:
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
         return value
+
     return parse
 
 
@@ -383,81 +575,151 @@ def _noise_rate_arg(text: str) -> tuple[str, float]:
     kind, sep, rate = text.partition("=")
     kind = kind.strip()
     if not sep or kind not in NOISE_KINDS:
-        raise argparse.ArgumentTypeError(
-            f"expected KIND=RATE with KIND one of {', '.join(NOISE_KINDS)}; got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected KIND=RATE with KIND one of {', '.join(NOISE_KINDS)}; got {text!r}")
     return kind, _rate_arg(rate)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "clickstream generate") -> argparse.ArgumentParser:
     noise_help = "\n".join(
-        f"  {kind:<30} {DEFAULT_NOISE_RATES[kind]:<6g} {NOISE_DESCRIPTIONS[kind]}"
-        for kind in NOISE_KINDS)
+        f"  {kind:<30} {DEFAULT_NOISE_RATES[kind]:<6g} {NOISE_DESCRIPTIONS[kind]}" for kind in NOISE_KINDS
+    )
     parser = argparse.ArgumentParser(
-        prog="generate_events.py",
+        prog=prog,
         description=textwrap.fill(
             "Land a synthetic click-event stream as raw JSONL files under "
             f"<raw root>/{TOPIC}/dt=YYYY-MM-DD/ (dt = UTC landing date), named "
             f"like Kafka Connect's S3 sink: {TOPIC}+<partition>+<10-digit start "
             "offset>.jsonl[.gz]. Same arguments and seed give identical bytes. "
-            "Nothing else is written under the raw root.", 79),
+            "Nothing else is written under the raw root.",
+            79,
+        ),
         epilog=(
             "noise kinds (KIND, default rate, meaning); a rate is a fraction of the\n"
-            "valid lines of each partition and landing day:\n" + noise_help + "\n\n" +
-            textwrap.fill(
+            "valid lines of each partition and landing day:\n"
+            + noise_help
+            + "\n\n"
+            + textwrap.fill(
                 f"The raw root defaults to ${RAW_ROOT_ENV} if set, else "
-                f"'{DEFAULT_RAW_ROOT}' relative to the current directory. The manifest "
+                f"'{DEFAULT_RAW_ROOT}' under the project directory, like every other command. The manifest "
                 "(--manifest) holds per landing day: files, lines, valid events, valid "
                 "events with an extra field, valid events by lag in days (landing date "
                 "minus UTC event date; >3 = too late) and the count of each noise kind.",
-                79)),
+                79,
+            )
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add = parser.add_argument
-    add("--start-date", required=True, type=_date_arg, metavar="YYYY-MM-DD",
-        help="first landing day (UTC)")
-    add("--days", type=_int_arg(1), default=3, metavar="N",
-        help="number of landing days; the last one is start date + N - 1 (default: 3)")
-    add("--events-per-day", type=_int_arg(1), default=100_000, metavar="K",
+    add("--start-date", required=True, type=_date_arg, metavar="YYYY-MM-DD", help="first landing day (UTC)")
+    add(
+        "--days",
+        type=_int_arg(1),
+        default=3,
+        metavar="N",
+        help="number of landing days; the last one is start date + N - 1 (default: 3)",
+    )
+    add(
+        "--events-per-day",
+        type=_int_arg(1),
+        default=100_000,
+        metavar="K",
         help="valid events that happen per UTC day, before late arrivals past the "
-             "last day are dropped and before noise is added (default: 100000)")
+        "last day are dropped and before noise is added (default: 100000)",
+    )
     add("--seed", type=int, default=42, metavar="S", help="random seed (default: 42)")
-    add("--raw-root", type=Path, default=None, metavar="PATH",
-        help=f"raw landing root (default: ${RAW_ROOT_ENV}, else {DEFAULT_RAW_ROOT})")
-    add("--partitions", type=_int_arg(1), default=4, metavar="P",
-        help="partitions of the simulated topic; a user's events go to partition "
-             "crc32(user_id) %% P (default: 4)")
-    add("--max-records-per-file", type=_int_arg(1), default=50_000, metavar="M",
-        help="roll a file after M lines (files also roll at the end of each "
-             "landing day) (default: 50000)")
-    add("--gzip-every-nth-day", type=_int_arg(0), default=3, metavar="N",
-        help="gzip every file of every N-th landing day (days N, 2N, ...); "
-             "0 = never (default: 3)")
-    add("--crlf-every-nth-file", type=_int_arg(0), default=7, metavar="N",
-        help="every N-th written file (counted over the whole run) uses CRLF "
-             "line endings; 0 = never (default: 7)")
-    add("--users", type=_int_arg(0), default=0, metavar="U",
-        help="number of distinct users (default: events-per-day / 20)")
-    add("--late-rate", type=_rate_arg, default=0.02, metavar="R",
-        help="share of sessions uploaded 1-3 days after they happened (default: 0.02)")
-    add("--too-late-rate", type=_rate_arg, default=0.001, metavar="R",
-        help="share of sessions uploaded 4-10 days late, which the pipeline "
-             "quarantines as too_late (default: 0.001)")
-    add("--extra-field-rate", type=_rate_arg, default=0.005, metavar="R",
-        help="share of valid events carrying an extra unknown field such as "
-             "app_version (default: 0.005)")
-    add("--noise-scale", type=_scale_arg, default=1.0, metavar="X",
-        help="multiply every noise rate by X; 0 disables all noise (default: 1.0)")
-    add("--noise-rate", type=_noise_rate_arg, action="append", default=[],
+    add(
+        "--raw-root",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help=f"raw landing root (default: ${RAW_ROOT_ENV}, else {DEFAULT_RAW_ROOT})",
+    )
+    add(
+        "--partitions",
+        type=_int_arg(1),
+        default=4,
+        metavar="P",
+        help="partitions of the simulated topic; a user's events go to partition crc32(user_id) %% P (default: 4)",
+    )
+    add(
+        "--max-records-per-file",
+        type=_int_arg(1),
+        default=50_000,
+        metavar="M",
+        help="roll a file after M lines (files also roll at the end of each landing day) (default: 50000)",
+    )
+    add(
+        "--gzip-every-nth-day",
+        type=_int_arg(0),
+        default=3,
+        metavar="N",
+        help="gzip every file of every N-th landing day (days N, 2N, ...); 0 = never (default: 3)",
+    )
+    add(
+        "--crlf-every-nth-file",
+        type=_int_arg(0),
+        default=7,
+        metavar="N",
+        help="every N-th written file (counted over the whole run) uses CRLF line endings; 0 = never (default: 7)",
+    )
+    add(
+        "--users",
+        type=_int_arg(0),
+        default=0,
+        metavar="U",
+        help="number of distinct users (default: events-per-day / 20)",
+    )
+    add(
+        "--late-rate",
+        type=_rate_arg,
+        default=0.02,
+        metavar="R",
+        help="share of sessions uploaded 1-3 days after they happened (default: 0.02)",
+    )
+    add(
+        "--too-late-rate",
+        type=_rate_arg,
+        default=0.001,
+        metavar="R",
+        help="share of sessions uploaded 4-10 days late, which the pipeline quarantines as too_late (default: 0.001)",
+    )
+    add(
+        "--extra-field-rate",
+        type=_rate_arg,
+        default=0.005,
+        metavar="R",
+        help="share of valid events carrying an extra unknown field such as app_version (default: 0.005)",
+    )
+    add(
+        "--noise-scale",
+        type=_scale_arg,
+        default=1.0,
+        metavar="X",
+        help="multiply every noise rate by X; 0 disables all noise (default: 1.0)",
+    )
+    add(
+        "--noise-rate",
+        type=_noise_rate_arg,
+        action="append",
+        default=[],
         metavar="KIND=RATE",
-        help="set the rate of one noise kind (repeatable; see the list below); "
-             "applied before --noise-scale")
-    add("--overwrite", action="store_true",
+        help="set the rate of one noise kind (repeatable; see the list below); applied before --noise-scale",
+    )
+    add(
+        "--overwrite",
+        action="store_true",
         help="replace the files of the landing days being generated; without it "
-             "the script refuses (exit code 2) if any of their dt= directories "
-             "already contains files")
-    add("--manifest", type=Path, default=None, metavar="PATH",
+        "the script refuses (exit code 2) if any of their dt= directories "
+        "already contains files",
+    )
+    add(
+        "--manifest",
+        type=Path,
+        default=None,
+        metavar="PATH",
         help="also write a JSON file with per-day counts of each kind of line "
-             "(must not be inside the raw topic directory)")
+        "(must not be inside the raw topic directory)",
+    )
     add("--quiet", action="store_true", help="log warnings only")
     return parser
 
@@ -469,24 +731,33 @@ def config_from_args(args: argparse.Namespace) -> Config:
     rates = {kind: min(1.0, rate * args.noise_scale) for kind, rate in rates.items()}
     raw_root = args.raw_root
     if raw_root is None:
-        raw_root = Path(os.environ.get(RAW_ROOT_ENV) or DEFAULT_RAW_ROOT)
+        raw_root = PipelinePaths.resolve().raw_root
     if args.late_rate + args.too_late_rate > 1.0:
         raise ValueError("--late-rate + --too-late-rate must not exceed 1")
     return Config(
-        start_date=args.start_date, days=args.days, events_per_day=args.events_per_day,
-        seed=args.seed, raw_root=raw_root, partitions=args.partitions,
+        start_date=args.start_date,
+        days=args.days,
+        events_per_day=args.events_per_day,
+        seed=args.seed,
+        raw_root=raw_root,
+        partitions=args.partitions,
         max_records_per_file=args.max_records_per_file,
         gzip_every_nth_day=args.gzip_every_nth_day,
-        crlf_every_nth_file=args.crlf_every_nth_file, users=args.users,
-        late_rate=args.late_rate, too_late_rate=args.too_late_rate,
-        extra_field_rate=args.extra_field_rate, noise_rates=rates,
-        overwrite=args.overwrite, manifest=args.manifest,
+        crlf_every_nth_file=args.crlf_every_nth_file,
+        users=args.users,
+        late_rate=args.late_rate,
+        too_late_rate=args.too_late_rate,
+        extra_field_rate=args.extra_field_rate,
+        noise_rates=rates,
+        overwrite=args.overwrite,
+        manifest=args.manifest,
     )
 
 
 # ----------------------------------------------------------------------------
 # small helpers
 # ----------------------------------------------------------------------------
+
 
 def _j(value: Any) -> str:
     """Compact JSON exactly as json.dumps(..., ensure_ascii=False) with ',' ':'."""
@@ -503,12 +774,11 @@ def _day_date(day: int) -> date:
 
 def _iso_utc(ts_us: int) -> str:
     """Canonical ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` for any timestamp."""
-    dt = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=ts_us)
+    dt = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=ts_us)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _weighted_table(items: Sequence[Any], weights: Sequence[float],
-                    size: int) -> tuple[Any, ...]:
+def _weighted_table(items: Sequence[Any], weights: Sequence[float], size: int) -> tuple[Any, ...]:
     """A lookup table to sample ``items`` by weight with one ``random()`` call.
 
     Each item gets ``size * weight / total`` slots, rounded by the largest
@@ -518,7 +788,7 @@ def _weighted_table(items: Sequence[Any], weights: Sequence[float],
     exact = [size * w / total for w in weights]
     slots = [int(x) for x in exact]
     by_remainder = sorted(range(len(items)), key=lambda i: (slots[i] - exact[i], i))
-    for i in by_remainder[:size - sum(slots)]:
+    for i in by_remainder[: size - sum(slots)]:
         slots[i] += 1
     return tuple(item for item, n in zip(items, slots) for _ in range(n))
 
@@ -549,8 +819,7 @@ class _TsFormatter:
 
     def variant(self, ts: int, r: float, rng: Random) -> str:
         """JSON fragment of ``ts`` in the non-canonical form selected by ``r``."""
-        form = TS_FORM_SHARES[min(bisect_right(self.thresholds, r),
-                                  len(TS_FORM_SHARES) - 1)][0]
+        form = TS_FORM_SHARES[min(bisect_right(self.thresholds, r), len(TS_FORM_SHARES) - 1)][0]
         if form == "epoch_ms":
             return str(ts // 1000)
         if form == "offset":
@@ -573,12 +842,13 @@ class _TsFormatter:
 # catalog and users
 # ----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Catalog:
-    nav: tuple[tuple[str, str, int], ...]        # (raw url, url JSON, product or -1)
-    product_url: tuple[str, ...]                 # url JSON per product
-    product_fields: tuple[str, ...]              # '"product_id":"p_..","price":..'
-    search: tuple[tuple[str, str], ...]          # (url JSON, properties JSON)
+    nav: tuple[tuple[str, str, int], ...]  # (raw url, url JSON, product or -1)
+    product_url: tuple[str, ...]  # url JSON per product
+    product_fields: tuple[str, ...]  # '"product_id":"p_..","price":..'
+    search: tuple[tuple[str, str], ...]  # (url JSON, properties JSON)
     referrers: tuple[tuple[str, float, str], ...]  # (referrer JSON, utm prob, utm)
     event_types: tuple[int, ...]
     hour_table: tuple[int, ...]
@@ -604,7 +874,7 @@ def _build_catalog(rng: Random) -> _Catalog:
     for cat in CATEGORIES:
         nav_items.append((f"{SITE}/category/{cat}", _j(f"{SITE}/category/{cat}"), -1))
         nav_weights.append(25.0 / len(CATEGORIES))
-    for path in STATIC_PATHS + ("/cart",):
+    for path in (*STATIC_PATHS, "/cart"):
         nav_items.append((f"{SITE}{path}", _j(f"{SITE}{path}"), -1))
         nav_weights.append(1.5)
     popularity = [1.0 / (i + 5) for i in range(len(slugs))]
@@ -612,8 +882,7 @@ def _build_catalog(rng: Random) -> _Catalog:
     for i, slug in enumerate(slugs):
         nav_items.append((f"{SITE}/products/{slug}", product_url[i], i))
         nav_weights.append(popularity[i] * scale)
-    search = tuple(
-        (_j(f"{SITE}/search?q={quote_plus(q)}"), f'{{"query":{_j(q)}}}') for q in SEARCH_QUERIES)
+    search = tuple((_j(f"{SITE}/search?q={quote_plus(q)}"), f'{{"query":{_j(q)}}}') for q in SEARCH_QUERIES)
     referrers = [(_j(ref), prob, utm) for ref, _, prob, utm in EXTERNAL_REFERRERS]
     return _Catalog(
         nav=_weighted_table(nav_items, nav_weights, 4096),
@@ -623,10 +892,8 @@ def _build_catalog(rng: Random) -> _Catalog:
         referrers=_weighted_table(referrers, [w for _, w, _, _ in EXTERNAL_REFERRERS], 1024),
         event_types=_weighted_table(range(len(EVENT_TYPES)), EVENT_TYPE_WEIGHTS, 1000),
         hour_table=_weighted_table(range(24), HOURLY_TRAFFIC, 2400),
-        human_uas=_weighted_table([_j(ua) for ua, _ in HUMAN_USER_AGENTS],
-                                  [w for _, w in HUMAN_USER_AGENTS], 1000),
-        currencies=_weighted_table([_j(c) for c, _ in CURRENCIES],
-                                   [w for _, w in CURRENCIES], 100),
+        human_uas=_weighted_table([_j(ua) for ua, _ in HUMAN_USER_AGENTS], [w for _, w in HUMAN_USER_AGENTS], 1000),
+        currencies=_weighted_table([_j(c) for c, _ in CURRENCIES], [w for _, w in CURRENCIES], 100),
     )
 
 
@@ -659,19 +926,23 @@ def _build_users(rng: Random, cat: _Catalog, n_users: int, partitions: int) -> l
         else:
             ua_j = cat.human_uas[rng.randrange(len(cat.human_uas))]
             ip = _random_ip(rng, rng.random() < IPV6_SHARE)
-        users.append(_User(
-            uid_j=_j(uid),
-            partition=zlib.crc32(uid.encode("utf-8")) % partitions,
-            ua_j=ua_j, ip_j=_j(ip),
-            currency_j=cat.currencies[rng.randrange(len(cat.currencies))],
-            bot=bot,
-        ))
+        users.append(
+            _User(
+                uid_j=_j(uid),
+                partition=zlib.crc32(uid.encode("utf-8")) % partitions,
+                ua_j=ua_j,
+                ip_j=_j(ip),
+                currency_j=cat.currencies[rng.randrange(len(cat.currencies))],
+                bot=bot,
+            )
+        )
     return users
 
 
 # ----------------------------------------------------------------------------
 # statistics
 # ----------------------------------------------------------------------------
+
 
 @dataclass
 class _Bucket:
@@ -701,19 +972,23 @@ class DayStats:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "files": self.files, "gzip": self.gzip, "lines": self.lines,
-            "valid": self.valid, "valid_with_extra_field": self.valid_with_extra_field,
+            "files": self.files,
+            "gzip": self.gzip,
+            "lines": self.lines,
+            "valid": self.valid,
+            "valid_with_extra_field": self.valid_with_extra_field,
             "valid_by_lag_days": self.valid_by_lag_days,
-            "late_1_to_3_days": sum(n for lag, n in self.valid_by_lag_days.items()
-                                    if 1 <= int(lag) <= 3),
+            "late_1_to_3_days": sum(n for lag, n in self.valid_by_lag_days.items() if 1 <= int(lag) <= 3),
             "too_late": self.too_late,
-            "noise": self.noise, "noise_total": sum(self.noise.values()),
+            "noise": self.noise,
+            "noise_total": sum(self.noise.values()),
         }
 
 
 # ----------------------------------------------------------------------------
 # the generator
 # ----------------------------------------------------------------------------
+
 
 class Generator:
     """Generates event days in order and lands each day once it is complete."""
@@ -731,8 +1006,7 @@ class Generator:
             self.users_by_partition[user.partition].append(user)
         self.buckets: dict[int, _Bucket] = {}
         self.offsets = [0] * cfg.partitions
-        self.history: list[deque[list[str]]] = [
-            deque(maxlen=DUPLICATE_HISTORY_DAYS) for _ in range(cfg.partitions)]
+        self.history: list[deque[list[str]]] = [deque(maxlen=DUPLICATE_HISTORY_DAYS) for _ in range(cfg.partitions)]
         self.files_written = 0
         self.not_landed = 0
         self.mean_session_length = self._mean_session_length()
@@ -747,10 +1021,16 @@ class Generator:
             if day >= self.first_day:
                 day_stats = self._land_day(day)
                 day_stats.seconds = time.perf_counter() - started
-                LOG.info("dt=%s: %d files, %d lines (%d valid, %d noise)%s, %.2f s",
-                         day_stats.dt, day_stats.files, day_stats.lines, day_stats.valid,
-                         sum(day_stats.noise.values()), " gzip" if day_stats.gzip else "",
-                         day_stats.seconds)
+                LOG.info(
+                    "dt=%s: %d files, %d lines (%d valid, %d noise)%s, %.2f s",
+                    day_stats.dt,
+                    day_stats.files,
+                    day_stats.lines,
+                    day_stats.valid,
+                    sum(day_stats.noise.values()),
+                    " gzip" if day_stats.gzip else "",
+                    day_stats.seconds,
+                )
                 stats.append(day_stats)
         return stats
 
@@ -776,8 +1056,7 @@ class Generator:
             r = rnd()
             late_days = 0
             if r < late_hi:
-                late_days = 4 + int(rnd() * 7) if r < late_lo else LATE_DAYS_TABLE[
-                    int(rnd() * len(LATE_DAYS_TABLE))]
+                late_days = 4 + int(rnd() * 7) if r < late_lo else LATE_DAYS_TABLE[int(rnd() * len(LATE_DAYS_TABLE))]
             if before_window:
                 if late_days:
                     wanted = day + late_days >= self.first_day
@@ -787,7 +1066,7 @@ class Generator:
                     budget -= self.mean_session_length
                     continue
             user = users[int(n_users * rnd() ** USER_SKEW)]
-            length = min(int(math.ceil(budget)), self._session_length(user))
+            length = min(math.ceil(budget), self._session_length(user))
             budget -= length
             if late_days and day + late_days > self.last_day:
                 self.not_landed += length
@@ -804,14 +1083,16 @@ class Generator:
     def _mean_session_length(self) -> float:
         """Expected events per session, given who starts sessions how often."""
         n = len(self.users)
-        bot_share = sum((((i + 1) / n) ** (1 / USER_SKEW) - (i / n) ** (1 / USER_SKEW))
-                        for i, user in enumerate(self.users) if user.bot)
+        bot_share = sum(
+            (((i + 1) / n) ** (1 / USER_SKEW) - (i / n) ** (1 / USER_SKEW))
+            for i, user in enumerate(self.users)
+            if user.bot
+        )
 
         def mean_of(mean: float, cap: int) -> float:  # E[min(cap, 1 + floor(Exp))]
             return 1 + sum(math.exp(-k / mean) for k in range(1, cap))
 
-        return (bot_share * mean_of(*BOT_SESSION_LENGTH)
-                + (1 - bot_share) * mean_of(*HUMAN_SESSION_LENGTH))
+        return bot_share * mean_of(*BOT_SESSION_LENGTH) + (1 - bot_share) * mean_of(*HUMAN_SESSION_LENGTH)
 
     def _landing_page(self, user: _User) -> tuple[str, str, int]:
         """(referrer JSON, landing URL JSON, product index) of a session start."""
@@ -824,8 +1105,7 @@ class Generator:
             url_j = _j(raw + ("&" if "?" in raw else "?") + utm)
         return ref_j, url_j, product
 
-    def _session_events(self, user: _User, start: int, length: int
-                        ) -> list[tuple[int, str, int]]:
+    def _session_events(self, user: _User, start: int, length: int) -> list[tuple[int, str, int]]:
         """The session's events as (ts_us, JSON line, has extra field)."""
         rng = self.rng
         rnd, log = rng.random, math.log
@@ -865,8 +1145,7 @@ class Generator:
             elif etype == SCROLL:
                 props = SCROLL_PROPERTIES[int(rnd() * len(SCROLL_PROPERTIES))]
             else:
-                ref_j, url_j, product, props = self._commerce_event(
-                    etype, ref_j, url_j, product, cart, cur_j)
+                ref_j, url_j, product, props = self._commerce_event(etype, ref_j, url_j, product, cart, cur_j)
             d, rem = divmod(ts, DAY_US)
             sec, frac = divmod(rem, SEC_US)
             r = rnd()
@@ -875,10 +1154,12 @@ class Generator:
             else:
                 ts_j = fmt.variant(ts, r, rng)
             o = 32 * i  # event id formatted as a version 4 UUID
-            line = (f'{{"event_id":"{ids[o:o + 8]}-{ids[o + 8:o + 12]}-4{ids[o + 13:o + 16]}-'
-                    f'{UUID_VARIANT[ids[o + 16]]}{ids[o + 17:o + 20]}-{ids[o + 20:o + 32]}'
-                    f'{head}{EVENT_TYPES[etype]}","event_ts":{ts_j},'
-                    f'"page_url":{url_j},"referrer":{ref_j}{tail}{props}}}')
+            line = (
+                f'{{"event_id":"{ids[o : o + 8]}-{ids[o + 8 : o + 12]}-4{ids[o + 13 : o + 16]}-'
+                f"{UUID_VARIANT[ids[o + 16]]}{ids[o + 17 : o + 20]}-{ids[o + 20 : o + 32]}"
+                f'{head}{EVENT_TYPES[etype]}","event_ts":{ts_j},'
+                f'"page_url":{url_j},"referrer":{ref_j}{tail}{props}}}'
+            )
             extra = 0
             if rnd() < extra_rate:
                 line = f"{line[:-1]},{EXTRA_FIELDS[int(rnd() * len(EXTRA_FIELDS))]}}}"
@@ -886,8 +1167,9 @@ class Generator:
             out.append((ts, line, extra))
         return out
 
-    def _commerce_event(self, etype: int, ref_j: str, url_j: str, product: int,
-                        cart: list[int], cur_j: str) -> tuple[str, str, int, str]:
+    def _commerce_event(
+        self, etype: int, ref_j: str, url_j: str, product: int, cart: list[int], cur_j: str
+    ) -> tuple[str, str, int, str]:
         """Navigation and properties of the rarer event types."""
         rnd = self.rng.random
         cat = self.cat
@@ -895,7 +1177,7 @@ class Generator:
         if etype == SEARCH:
             new_url, props = cat.search[int(rnd() * len(cat.search))]
             return url_j, new_url, -1, props
-        if etype == SIGN_UP or etype == LOGIN:
+        if etype in (SIGN_UP, LOGIN):
             path = "/account/signup" if etype == SIGN_UP else "/account/login"
             props = AUTH_PROPERTIES[int(rnd() * len(AUTH_PROPERTIES))]
             return url_j, _j(SITE + path), -1, props
@@ -914,12 +1196,13 @@ class Generator:
         if etype == REMOVE_FROM_CART:
             props = f'{{{cat.product_fields[item]},"currency":{cur_j},"quantity":{quantity}}}'
             return url_j, f'"{SITE}/cart"', -1, props
-        props = (f'{{"order_id":"o_{self.rng.getrandbits(40):010x}",{cat.product_fields[item]},'
-                 f'"currency":{cur_j},"quantity":{quantity}}}')
+        props = (
+            f'{{"order_id":"o_{self.rng.getrandbits(40):010x}",{cat.product_fields[item]},'
+            f'"currency":{cur_j},"quantity":{quantity}}}'
+        )
         return url_j, f'"{SITE}/checkout/confirmation"', -1, props
 
-    def _route(self, partition: int, events: list[tuple[int, str, int]], day: int,
-               late_days: int) -> None:
+    def _route(self, partition: int, events: list[tuple[int, str, int]], day: int, late_days: int) -> None:
         """Give each event an arrival time and put it in its landing day's bucket."""
         rnd = self.rng.random
         if late_days:  # the whole session is uploaded at once, days later
@@ -981,7 +1264,7 @@ class Generator:
         for partition in range(cfg.partitions):
             lines = self._with_noise(day, partition, base, stats)
             for start in range(0, len(lines), cfg.max_records_per_file):
-                chunk = lines[start:start + cfg.max_records_per_file]
+                chunk = lines[start : start + cfg.max_records_per_file]
                 written.add(self._write_file(directory, partition, chunk, stats.gzip))
                 stats.files += 1
                 stats.lines += len(chunk)
@@ -1032,8 +1315,7 @@ class Generator:
                 counts[kind] = count
         return counts
 
-    def _with_noise(self, day: int, partition: int, base: list[list[str]],
-                    stats: DayStats) -> list[str]:
+    def _with_noise(self, day: int, partition: int, base: list[list[str]], stats: DayStats) -> list[str]:
         """The partition's valid lines with noise lines at random positions."""
         rng = self.rng
         valid = base[partition]
@@ -1048,19 +1330,19 @@ class Generator:
         taken = 0
         for pos in positions:
             take = pos - len(out)
-            out.extend(valid[taken:taken + take])
+            out.extend(valid[taken : taken + take])
             taken += take
             out.append(None)
         out.extend(valid[taken:])
-        fills = [self._noise_line(kind, pos, day, partition, out, base)
-                 for kind, pos in zip(kinds, positions)]
+        fills = [self._noise_line(kind, pos, day, partition, out, base) for kind, pos in zip(kinds, positions)]
         for pos, (kind, line) in zip(positions, fills):
             out[pos] = line
             stats.noise[kind] += 1
         return out
 
-    def _noise_line(self, kind: str, pos: int, day: int, partition: int,
-                    out: list[Any], base: list[list[str]]) -> tuple[str, str]:
+    def _noise_line(
+        self, kind: str, pos: int, day: int, partition: int, out: list[Any], base: list[list[str]]
+    ) -> tuple[str, str]:
         """(realised kind, line) for a noise slot at ``pos`` of ``out``."""
         rng = self.rng
         size = self.cfg.max_records_per_file
@@ -1112,10 +1394,17 @@ class Generator:
         v = self.rng.randbytes(16).hex()
         event_id = f"{v[:8]}-{v[8:12]}-4{v[13:16]}-{UUID_VARIANT[v[16]]}{v[17:20]}-{v[20:]}"
         etype = ("page_view", "click", "scroll")[int(rnd() * 3)]
-        return [("event_id", _j(event_id)), ("user_id", user.uid_j),
-                ("event_type", _j(etype)), ("event_ts", _j(_iso_utc(ts))),
-                ("page_url", url_j), ("referrer", ref_j), ("user_agent", user.ua_j),
-                ("ip", user.ip_j), ("properties", "{}")]
+        return [
+            ("event_id", _j(event_id)),
+            ("user_id", user.uid_j),
+            ("event_type", _j(etype)),
+            ("event_ts", _j(_iso_utc(ts))),
+            ("page_url", url_j),
+            ("referrer", ref_j),
+            ("user_agent", user.ua_j),
+            ("ip", user.ip_j),
+            ("properties", "{}"),
+        ]
 
     def _bad_line(self, kind: str, day: int, partition: int) -> str:
         rng = self.rng
@@ -1132,9 +1421,18 @@ class Generator:
             return _render(_break_required_field(rng, fields))
         if kind == "invalid_timestamp":
             d = self.fmt.date_str(day)
-            bad = rng.choice((f"{d[:4]}-02-30T10:00:00Z", "yesterday", f"{d}T25:00:00",
-                              f"{d[:4]}-13-01T00:00:00Z", f"{d}T10:61:00Z", "not a timestamp",
-                              f"{d}T12:00:00+25:00", "0000-00-00T00:00:00Z"))
+            bad = rng.choice(
+                (
+                    f"{d[:4]}-02-30T10:00:00Z",
+                    "yesterday",
+                    f"{d}T25:00:00",
+                    f"{d[:4]}-13-01T00:00:00Z",
+                    f"{d}T10:61:00Z",
+                    "not a timestamp",
+                    f"{d}T12:00:00+25:00",
+                    "0000-00-00T00:00:00Z",
+                )
+            )
             return _render(_replace(fields, "event_ts", _j(bad)))
         if kind == "unknown_event_type":
             return _render(_replace(fields, "event_type", _j(rng.choice(UNKNOWN_EVENT_TYPES))))
@@ -1164,8 +1462,7 @@ def _break_required_field(rng: Random, fields: list[tuple[str, str]]) -> list[tu
     if key == "event_ts":
         how = rng.choice(("missing", "null", '""'))
     else:
-        how = rng.choice(("missing", "null", '""', '"   "', "12345", "true",
-                          '["x"]', '{"id":1}'))
+        how = rng.choice(("missing", "null", '""', '"   "', "12345", "true", '["x"]', '{"id":1}'))
     if how == "missing":
         return [(k, v) for k, v in fields if k != key]
     return _replace(fields, key, how)
@@ -1175,7 +1472,7 @@ def _malformed(rng: Random, fields: list[tuple[str, str]]) -> str:
     line = _render(fields)
     how = rng.random()
     if how < 0.4:  # truncated mid-object
-        return line[:len(line) // 4 + int(rng.random() * (len(line) * 3 // 4 - 1))]
+        return line[: len(line) // 4 + int(rng.random() * (len(line) * 3 // 4 - 1))]
     if how < 0.6:  # a JSON array instead of an object
         return f"[{line}]" if rng.random() < 0.5 else '["page_view","u_000001",1704067200000]'
     if how < 0.85:
@@ -1198,6 +1495,7 @@ def _with_invalid_utf8(rng: Random, fields: list[tuple[str, str]]) -> str:
 # files on disk
 # ----------------------------------------------------------------------------
 
+
 def _existing_files(directory: Path) -> set[str]:
     try:
         with os.scandir(directory) as entries:
@@ -1208,8 +1506,11 @@ def _existing_files(directory: Path) -> set[str]:
 
 def find_conflicts(cfg: Config) -> list[Path]:
     """The target dt= directories that already contain files."""
-    return [cfg.topic_dir / f"dt={d.isoformat()}" for d in cfg.landing_dates()
-            if _existing_files(cfg.topic_dir / f"dt={d.isoformat()}")]
+    return [
+        cfg.topic_dir / f"dt={d.isoformat()}"
+        for d in cfg.landing_dates()
+        if _existing_files(cfg.topic_dir / f"dt={d.isoformat()}")
+    ]
 
 
 def _inside(path: Path, directory: Path) -> bool:
@@ -1221,26 +1522,38 @@ def _inside(path: Path, directory: Path) -> bool:
 
 
 def build_manifest(cfg: Config, gen: Generator, stats: list[DayStats]) -> dict[str, Any]:
-    totals: dict[str, Any] = {"files": 0, "lines": 0, "valid": 0, "valid_with_extra_field": 0,
-                              "late_1_to_3_days": 0, "too_late": 0,
-                              "noise": dict.fromkeys(NOISE_KINDS, 0), "noise_total": 0}
+    totals: dict[str, Any] = {
+        "files": 0,
+        "lines": 0,
+        "valid": 0,
+        "valid_with_extra_field": 0,
+        "late_1_to_3_days": 0,
+        "too_late": 0,
+        "noise": dict.fromkeys(NOISE_KINDS, 0),
+        "noise_total": 0,
+    }
     days = {s.dt: s.as_json() for s in stats}
     for day in days.values():
-        for key in ("files", "lines", "valid", "valid_with_extra_field",
-                    "late_1_to_3_days", "too_late", "noise_total"):
+        for key in ("files", "lines", "valid", "valid_with_extra_field", "late_1_to_3_days", "too_late", "noise_total"):
             totals[key] += day[key]
         for kind, n in day["noise"].items():
             totals["noise"][kind] += n
     return {
         "topic": TOPIC,
         "arguments": {
-            "start_date": cfg.start_date.isoformat(), "days": cfg.days,
-            "events_per_day": cfg.events_per_day, "seed": cfg.seed,
-            "partitions": cfg.partitions, "max_records_per_file": cfg.max_records_per_file,
+            "start_date": cfg.start_date.isoformat(),
+            "days": cfg.days,
+            "events_per_day": cfg.events_per_day,
+            "seed": cfg.seed,
+            "partitions": cfg.partitions,
+            "max_records_per_file": cfg.max_records_per_file,
             "gzip_every_nth_day": cfg.gzip_every_nth_day,
-            "crlf_every_nth_file": cfg.crlf_every_nth_file, "users": cfg.n_users,
-            "late_rate": cfg.late_rate, "too_late_rate": cfg.too_late_rate,
-            "extra_field_rate": cfg.extra_field_rate, "noise_rates": cfg.noise_rates,
+            "crlf_every_nth_file": cfg.crlf_every_nth_file,
+            "users": cfg.n_users,
+            "late_rate": cfg.late_rate,
+            "too_late_rate": cfg.too_late_rate,
+            "extra_field_rate": cfg.extra_field_rate,
+            "noise_rates": cfg.noise_rates,
         },
         "partition_end_offsets": gen.offsets,
         "not_landed_after_end": gen.not_landed,
@@ -1275,14 +1588,14 @@ def generate(cfg: Config) -> dict[str, Any]:
 # entry point
 # ----------------------------------------------------------------------------
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+
+def main(argv: list[str] | None = None, prog: str = "clickstream generate") -> int:
+    parser = build_parser(prog)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help or a usage error
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     LOG.setLevel(logging.WARNING if args.quiet else logging.INFO)
     try:
         cfg = config_from_args(args)
@@ -1290,14 +1603,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generate_events: error: {exc}", file=sys.stderr)
         return 2
     if cfg.manifest is not None and _inside(cfg.manifest, cfg.topic_dir):
-        print(f"generate_events: error: --manifest {cfg.manifest} is inside {cfg.topic_dir}; "
-              "the pipeline reads everything there", file=sys.stderr)
+        print(
+            f"generate_events: error: --manifest {cfg.manifest} is inside {cfg.topic_dir}; "
+            "the pipeline reads everything there",
+            file=sys.stderr,
+        )
         return 2
     conflicts = find_conflicts(cfg)
     if conflicts and not cfg.overwrite:
-        print("generate_events: refusing to write: these landing directories already "
-              "contain files: " + ", ".join(str(p) for p in conflicts) +
-              " (pass --overwrite to replace the files of these days)", file=sys.stderr)
+        print(
+            "generate_events: refusing to write: these landing directories already "
+            "contain files: "
+            + ", ".join(str(p) for p in conflicts)
+            + " (pass --overwrite to replace the files of these days)",
+            file=sys.stderr,
+        )
         return 2
     started = time.perf_counter()
     manifest = generate(cfg)
@@ -1306,12 +1626,14 @@ def main(argv: list[str] | None = None) -> int:
         _write_json(cfg.manifest, manifest)
     totals = manifest["totals"]
     events = cfg.events_per_day * cfg.days
-    print(f"generate_events: landed {cfg.days} day(s) {cfg.start_date}.."
-          f"{cfg.landing_dates()[-1]} under {cfg.topic_dir}: {totals['files']} files, "
-          f"{totals['lines']} lines ({totals['valid']} valid events, "
-          f"{totals['noise_total']} noise lines, {totals['too_late']} too late, "
-          f"{manifest['not_landed_after_end']} not landed after the end) in {seconds:.2f} s "
-          f"({events / seconds if seconds else 0:,.0f} events/s)")
+    print(
+        f"generate_events: landed {cfg.days} day(s) {cfg.start_date}.."
+        f"{cfg.landing_dates()[-1]} under {cfg.topic_dir}: {totals['files']} files, "
+        f"{totals['lines']} lines ({totals['valid']} valid events, "
+        f"{totals['noise_total']} noise lines, {totals['too_late']} too late, "
+        f"{manifest['not_landed_after_end']} not landed after the end) in {seconds:.2f} s "
+        f"({events / seconds if seconds else 0:,.0f} events/s)"
+    )
     return 0
 
 

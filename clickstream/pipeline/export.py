@@ -27,9 +27,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pipeline_paths import PipelinePaths  # noqa: E402
-from warehouse import TARGETS, Warehouse, WarehouseUnavailable, check_target, open_warehouse  # noqa: E402
+from clickstream.paths import PipelinePaths
+from clickstream.pipeline.warehouse import TARGETS, Warehouse, WarehouseUnavailable, check_target, open_warehouse
 
 LOG = logging.getLogger("clickstream.export")
 PENDING_FILE = "_pending_partitions.json"
@@ -101,9 +100,7 @@ def copy_atomically(wh: Warehouse, query: str, staging_file: Path, final_file: P
 def write_partition(wh: Warehouse, export_root: Path, table: ExportTable, day: date) -> int:
     """Rewrite one partition atomically; remove it when it has no rows. Returns the row count."""
     final_dir = partition_dir(export_root, table, day)
-    [(rows,)] = wh.query(
-        f"select count(*) from main.{table.name} where {table.date_column} = DATE '{day.isoformat()}'"
-    )
+    [(rows,)] = wh.query(f"select count(*) from main.{table.name} where {table.date_column} = DATE '{day.isoformat()}'")
     if rows == 0:
         if final_dir.exists():
             shutil.rmtree(final_dir)
@@ -112,16 +109,21 @@ def write_partition(wh: Warehouse, export_root: Path, table: ExportTable, day: d
         f"select * from main.{table.name} where {table.date_column} = DATE '{day.isoformat()}' "
         f"order by {table.order_by}"
     )
-    copy_atomically(wh, query, export_root / ".staging" / table.name / final_dir.name / DATA_FILE,
-                    final_dir / DATA_FILE)
+    copy_atomically(
+        wh, query, export_root / ".staging" / table.name / final_dir.name / DATA_FILE, final_dir / DATA_FILE
+    )
     return rows
 
 
 def write_whole_tables(wh: Warehouse, export_root: Path) -> int:
     """Rewrite each unpartitioned table as <export root>/<table>/data_0.parquet; returns files written."""
     for name, order_by in UNPARTITIONED_TABLES.items():
-        copy_atomically(wh, f"select * from main.{name} order by {order_by}",
-                        export_root / ".staging" / name / DATA_FILE, export_root / name / DATA_FILE)
+        copy_atomically(
+            wh,
+            f"select * from main.{name} order by {order_by}",
+            export_root / ".staging" / name / DATA_FILE,
+            export_root / name / DATA_FILE,
+        )
     return len(UNPARTITIONED_TABLES)
 
 
@@ -134,7 +136,7 @@ def remove_orphans(export_root: Path, keep: set[tuple[str, date]]) -> int:
             continue
         prefix = f"{table.date_column}="
         for child in table_dir.iterdir():
-            day_text = child.name[len(prefix):] if child.name.startswith(prefix) else None
+            day_text = child.name[len(prefix) :] if child.name.startswith(prefix) else None
             try:
                 day = date.fromisoformat(day_text) if day_text else None
             except ValueError:
@@ -181,38 +183,50 @@ def export(paths: PipelinePaths, rewrite_all: bool = False, target: str = "dev")
     shutil.rmtree(export_root / ".staging", ignore_errors=True)
     LOG.info(
         "export: %d partitions written, %d removed in %.1f s",
-        written, removed, time.monotonic() - started,
+        written,
+        removed,
+        time.monotonic() - started,
     )
     return {"partitions_written": written, "partitions_removed": removed}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "clickstream export") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
+        prog=prog,
         description=(
             "Export the public tables to Parquet under <export root>/<table>/<date column>=YYYY-MM-DD/ "
             "(fct_events, fct_sessions, fct_page_views, agg_daily_clicks, agg_daily_traffic, "
             "agg_daily_funnel, quarantined_events) and <export root>/dim_users/data_0.parquet. "
             "Without --all, rewrites only the partitions the last refresh changed."
-        )
+        ),
     )
     parser.add_argument(
-        "--all", action="store_true", dest="rewrite_all",
+        "--all",
+        action="store_true",
+        dest="rewrite_all",
         help="rewrite every partition and remove partitions that no longer exist in the tables",
     )
-    parser.add_argument("--warehouse", help="DuckDB warehouse file (default: $CLICKSTREAM_WAREHOUSE or data/warehouse/clickstream.duckdb)")
+    parser.add_argument(
+        "--warehouse",
+        help="DuckDB warehouse file (default: $CLICKSTREAM_WAREHOUSE or data/warehouse/clickstream.duckdb)",
+    )
     parser.add_argument("--export-root", help="export root (default: $CLICKSTREAM_EXPORT_ROOT or data/exports)")
     parser.add_argument(
-        "--target", default="dev", choices=TARGETS,
+        "--target",
+        default="dev",
+        choices=TARGETS,
         help="dbt target whose warehouse is exported: dev (the DuckDB file, default) or spark_cluster "
-             "(the local Spark cluster's Thrift server, scripts/spark_cluster.py; Spark writes the files)",
+        "(the local Spark cluster's Thrift server, scripts/spark_cluster.py; Spark writes the files)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+def main(argv: list[str] | None = None, prog: str = "clickstream export") -> int:
+    args = build_parser(prog).parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
+    )
     paths = PipelinePaths.resolve(warehouse=args.warehouse, export_root=args.export_root)
     if args.target == "dev" and not paths.warehouse.exists():
         print(f"error: no warehouse at {paths.warehouse}; run scripts/refresh.py first.", file=sys.stderr)
@@ -222,7 +236,9 @@ def main(argv: list[str] | None = None) -> int:
     except WarehouseUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"exported to {paths.export_root}: {counts['partitions_written']} partitions written, {counts['partitions_removed']} removed")
+    print(
+        f"exported to {paths.export_root}: {counts['partitions_written']} partitions written, {counts['partitions_removed']} removed"
+    )
     return 0
 
 

@@ -37,7 +37,7 @@ class PipelinePaths:
         raw_root: str | None = None,
         warehouse: str | None = None,
         export_root: str | None = None,
-    ) -> "PipelinePaths":
+    ) -> PipelinePaths:
         """Paths from explicit values, else the environment, else the project defaults."""
 
         def pick(explicit: str | None, env_name: str, default: str) -> Path:
@@ -69,8 +69,10 @@ def landed_days(raw_root: Path) -> list[str]:
     days = []
     for child in events_dir.iterdir():
         match = DT_DIR_PATTERN.match(child.name)
-        if match and child.is_dir() and any(
-            f.name.endswith(RAW_FILE_SUFFIXES) and f.is_file() for f in child.iterdir()
+        if (
+            match
+            and child.is_dir()
+            and any(f.name.endswith(RAW_FILE_SUFFIXES) and f.is_file() for f in child.iterdir())
         ):
             days.append(match.group(1))
     return sorted(days)
@@ -79,4 +81,6 @@ def landed_days(raw_root: Path) -> list[str]:
 def raw_files(raw_root: Path) -> list[Path]:
     """Every landed raw file (plain or gzip JSON lines) under click_events/dt=*/, sorted by path
     (so by landing day, then file name)."""
-    return sorted(p for p in (raw_root / "click_events").glob("dt=*/*") if p.is_file() and p.name.endswith(RAW_FILE_SUFFIXES))
+    return sorted(
+        p for p in (raw_root / "click_events").glob("dt=*/*") if p.is_file() and p.name.endswith(RAW_FILE_SUFFIXES)
+    )

@@ -35,10 +35,20 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Flags for a closed network, as root: without the background-networking ones Chromium keeps
 # trying to reach Google's services and its connections are refused.
 CHROMIUM_FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-default-apps", "--disable-extensions", "--no-default-browser-check",
-    "--hide-scrollbars", "--mute-audio", "--remote-debugging-address=127.0.0.1",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--no-default-browser-check",
+    "--hide-scrollbars",
+    "--mute-audio",
+    "--remote-debugging-address=127.0.0.1",
     "--remote-debugging-port=0",
 )
 
@@ -120,9 +130,14 @@ class Page:
 
     def evaluate(self, expression: str, await_promise: bool = False) -> Any:
         """Evaluate JavaScript in the page and return its (JSON) value."""
-        result = self.send("Runtime.evaluate", {
-            "expression": expression, "returnByValue": True, "awaitPromise": await_promise,
-        })
+        result = self.send(
+            "Runtime.evaluate",
+            {
+                "expression": expression,
+                "returnByValue": True,
+                "awaitPromise": await_promise,
+            },
+        )
         if "exceptionDetails" in result:
             details = result["exceptionDetails"]
             text = details.get("exception", {}).get("description") or details.get("text")
@@ -141,9 +156,15 @@ class Page:
         raise BrowserError(f"timed out after {timeout} s waiting for: {expression} (last value {value!r})")
 
     def set_viewport(self, width: int, height: int) -> None:
-        self.send("Emulation.setDeviceMetricsOverride", {
-            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": False,
-        })
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {
+                "width": width,
+                "height": height,
+                "deviceScaleFactor": 1,
+                "mobile": False,
+            },
+        )
 
     def type_text(self, selector: str, text: str) -> None:
         """Focus the element and type `text` as key presses (fires real input events)."""
@@ -162,9 +183,16 @@ class Page:
         if not box:
             raise BrowserError(f"no element matches {selector!r}")
         for kind in ("mousePressed", "mouseReleased"):
-            self.send("Input.dispatchMouseEvent", {
-                "type": kind, "x": box[0], "y": box[1], "button": "left", "clickCount": 1,
-            })
+            self.send(
+                "Input.dispatchMouseEvent",
+                {
+                    "type": kind,
+                    "x": box[0],
+                    "y": box[1],
+                    "button": "left",
+                    "clickCount": 1,
+                },
+            )
 
     def move_mouse(self, x: float, y: float) -> None:
         """Move the mouse pointer (e.g. away from an element, to close its hover tooltip)."""
@@ -203,11 +231,17 @@ class Page:
         for event in self.events[since:]:
             method, params = event["method"], event.get("params", {})
             if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-                found.append("console." + params["type"] + ": " + " ".join(
-                    str(arg.get("value", arg.get("description", ""))) for arg in params.get("args", [])))
+                found.append(
+                    "console."
+                    + params["type"]
+                    + ": "
+                    + " ".join(str(arg.get("value", arg.get("description", ""))) for arg in params.get("args", []))
+                )
             elif method == "Runtime.exceptionThrown":
                 details = params.get("exceptionDetails", {})
-                found.append("exception: " + str(details.get("exception", {}).get("description") or details.get("text")))
+                found.append(
+                    "exception: " + str(details.get("exception", {}).get("description") or details.get("text"))
+                )
             elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
                 entry = params["entry"]
                 found.append(f"log ({entry.get('source')}): {entry.get('text')} {entry.get('url', '')}".strip())
@@ -217,12 +251,14 @@ class Page:
 
     def requested_urls(self, since: int = 0) -> list[str]:
         """Every URL the page requested (Network.requestWillBeSent), from `since`."""
-        return [e["params"]["request"]["url"] for e in self.events[since:] if e["method"] == "Network.requestWillBeSent"]
+        return [
+            e["params"]["request"]["url"] for e in self.events[since:] if e["method"] == "Network.requestWillBeSent"
+        ]
 
     def close(self) -> None:
         try:
             self.ws.close()
-        except Exception:  # noqa: BLE001 - closing a dead socket is fine
+        except Exception:
             pass
 
 
@@ -233,17 +269,22 @@ class Browser:
         self.process, self.profile, self.port, self.page = process, profile, port, page
 
     @classmethod
-    def launch(cls, width: int = 1280, height: int = 900, timeout: float = 30.0,
-               executable: str = CHROMIUM) -> "Browser":
+    def launch(cls, width: int = 1280, height: int = 900, timeout: float = 30.0, executable: str = CHROMIUM) -> Browser:
         if not chromium_available(executable):
             raise BrowserError(MISSING_CHROMIUM if executable == CHROMIUM else f"{executable} not found")
         profile = Path(tempfile.mkdtemp(prefix="clickstream-chromium-"))
-        command = [executable, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-                   f"--window-size={width},{height}", "about:blank"]
+        command = [
+            executable,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            f"--window-size={width},{height}",
+            "about:blank",
+        ]
         log = open(profile / "chromium.log", "wb")  # noqa: SIM115 - closed with the process
         # Its own process group, so stopping it also stops its renderer/zygote children.
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
         log.close()
         try:
             port = cls._wait_port(process, profile, timeout)
@@ -304,7 +345,7 @@ class Browser:
         self.page.close()
         self._stop(self.process, self.profile)
 
-    def __enter__(self) -> "Browser":
+    def __enter__(self) -> Browser:
         return self
 
     def __exit__(self, *exc: object) -> None:

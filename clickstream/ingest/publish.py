@@ -35,12 +35,11 @@ import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import kafka_config  # noqa: E402
+from clickstream.ingest import kafka_config
 
 LOG = logging.getLogger("clickstream.publish_events")
 TABLE_DIR = "click_events"
@@ -56,8 +55,7 @@ def iter_landed_lines(raw_root: Path, dates: set[str] | None = None) -> Iterator
         dt = day_dir.name[3:]
         if dates is not None and dt not in dates:
             continue
-        files = sorted(p for p in day_dir.iterdir()
-                       if p.is_file() and p.name.endswith((".jsonl", ".jsonl.gz")))
+        files = sorted(p for p in day_dir.iterdir() if p.is_file() and p.name.endswith((".jsonl", ".jsonl.gz")))
         for path in files:
             data = path.read_bytes()
             if path.name.endswith(".gz"):
@@ -85,7 +83,7 @@ def message_key(line: bytes) -> bytes | None:
 
 
 def day_start_ms(dt: str) -> int:
-    return int(datetime.combine(date.fromisoformat(dt), datetime.min.time(), timezone.utc).timestamp() * 1000)
+    return int(datetime.combine(date.fromisoformat(dt), datetime.min.time(), UTC).timestamp() * 1000)
 
 
 @dataclass
@@ -108,8 +106,9 @@ class PublishStats:
                 self.first_error = str(err)
 
 
-def publish(producer: Any, topic: str, lines: Iterator[tuple[str, str, bytes]], timestamps: str,
-            stats: PublishStats) -> None:
+def publish(
+    producer: Any, topic: str, lines: Iterator[tuple[str, str, bytes]], timestamps: str, stats: PublishStats
+) -> None:
     """Produce every line; blocks while the local queue is full; flushes at the end."""
     current_dt, day_ms, seq = "", 0, 0
     produce, poll = producer.produce, producer.poll
@@ -146,56 +145,84 @@ def _topic_config(text: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "clickstream kafka publish") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="publish_events.py",
+        prog=prog,
         description="Publish generated click events, or replay landed raw files, to a Kafka topic, "
-                    "keyed by user_id (one partition per user, in order). Creates the topic if needed.",
+        "keyed by user_id (one partition per user, in order). Creates the topic if needed.",
         epilog="Examples:\n"
-               "  publish_events.py --bootstrap-servers 127.0.0.1:9092 --generate --start-date 2024-03-01 --days 2\n"
-               "  publish_events.py --bootstrap-servers 127.0.0.1:9092 --from-raw-root data/raw --dates 2024-03-01\n"
-               "See docs/kafka.md.",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        "  publish_events.py --bootstrap-servers 127.0.0.1:9092 --generate --start-date 2024-03-01 --days 2\n"
+        "  publish_events.py --bootstrap-servers 127.0.0.1:9092 --from-raw-root data/raw --dates 2024-03-01\n"
+        "See docs/kafka.md.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     kafka_config.add_client_arguments(parser)
     add = parser.add_argument
     add("--topic", default="click_events", help="topic (default: click_events)")
-    add("--partitions", type=int, default=8, metavar="N",
-        help="partitions when the topic is created (default: 8)")
-    add("--replication-factor", type=int, default=1, metavar="N",
-        help="replication factor when the topic is created (default: 1)")
-    add("--topic-config", type=_topic_config, action="append", default=[], metavar="KEY=VALUE",
+    add("--partitions", type=int, default=8, metavar="N", help="partitions when the topic is created (default: 8)")
+    add(
+        "--replication-factor",
+        type=int,
+        default=1,
+        metavar="N",
+        help="replication factor when the topic is created (default: 1)",
+    )
+    add(
+        "--topic-config",
+        type=_topic_config,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="topic setting when the topic is created, repeatable (e.g. retention.ms=-1 to keep "
-             "replayed old days, whose timestamps would otherwise be past retention)")
+        "replayed old days, whose timestamps would otherwise be past retention)",
+    )
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--generate", action="store_true",
-                        help="publish what generate_events.py generates with the options below")
-    source.add_argument("--from-raw-root", type=Path, metavar="PATH",
-                        help="replay the landed files under PATH/click_events/dt=*/")
-    add("--dates", metavar="YYYY-MM-DD[,...]",
-        help="with --from-raw-root: only these landing dates (default: all)")
+    source.add_argument(
+        "--generate", action="store_true", help="publish what generate_events.py generates with the options below"
+    )
+    source.add_argument(
+        "--from-raw-root", type=Path, metavar="PATH", help="replay the landed files under PATH/click_events/dt=*/"
+    )
+    add("--dates", metavar="YYYY-MM-DD[,...]", help="with --from-raw-root: only these landing dates (default: all)")
     add("--start-date", metavar="YYYY-MM-DD", help="with --generate: first landing day")
     add("--days", type=int, default=1, metavar="N", help="with --generate: landing days (default: 1)")
-    add("--events-per-day", type=int, default=10_000, metavar="K",
-        help="with --generate: events per day (default: 10000)")
+    add(
+        "--events-per-day",
+        type=int,
+        default=10_000,
+        metavar="K",
+        help="with --generate: events per day (default: 10000)",
+    )
     add("--seed", type=int, default=42, metavar="S", help="with --generate: seed (default: 42)")
-    add("--noise-scale", type=float, default=1.0, metavar="X",
-        help="with --generate: multiply every noise rate by X; 0 = no noise (default: 1)")
-    add("--timestamps", choices=("landed", "now"), default="landed",
-        help="message create time: the source file's landing date (landed, default) or the current time")
-    add("--partitioner", default="murmur2_random",
-        help="librdkafka partitioner for keyed messages (default: murmur2_random, as Java clients)")
+    add(
+        "--noise-scale",
+        type=float,
+        default=1.0,
+        metavar="X",
+        help="with --generate: multiply every noise rate by X; 0 = no noise (default: 1)",
+    )
+    add(
+        "--timestamps",
+        choices=("landed", "now"),
+        default="landed",
+        help="message create time: the source file's landing date (landed, default) or the current time",
+    )
+    add(
+        "--partitioner",
+        default="murmur2_random",
+        help="librdkafka partitioner for keyed messages (default: murmur2_random, as Java clients)",
+    )
     add("--quiet", action="store_true", help="log warnings only")
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: list[str] | None = None, prog: str = "clickstream kafka publish") -> int:
+    parser = build_parser(prog)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     LOG.setLevel(logging.WARNING if args.quiet else logging.INFO)
     if args.generate and not args.start_date:
         parser.print_usage(sys.stderr)
@@ -205,10 +232,15 @@ def main(argv: list[str] | None = None) -> int:
     from confluent_kafka.admin import AdminClient
 
     try:
-        base = kafka_config.client_config(bootstrap_servers=args.bootstrap_servers,
-                                          config_file=args.kafka_config)
-        producer_conf = {"acks": "all", "enable.idempotence": True, "linger.ms": 20,
-                         "compression.type": "lz4", "partitioner": args.partitioner, **base}
+        base = kafka_config.client_config(bootstrap_servers=args.bootstrap_servers, config_file=args.kafka_config)
+        producer_conf = {
+            "acks": "all",
+            "enable.idempotence": True,
+            "linger.ms": 20,
+            "compression.type": "lz4",
+            "partitioner": args.partitioner,
+            **base,
+        }
         admin = AdminClient(dict(base))
         producer = Producer(producer_conf)
     except (kafka_config.KafkaConfigError, KafkaException, ValueError) as exc:
@@ -216,8 +248,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     LOG.info("producer settings: %s", kafka_config.redacted(producer_conf))
     try:
-        created, partitions = kafka_config.ensure_topic(admin, args.topic, args.partitions,
-                                                        args.replication_factor, dict(args.topic_config))
+        created, partitions = kafka_config.ensure_topic(
+            admin, args.topic, args.partitions, args.replication_factor, dict(args.topic_config)
+        )
     except (KafkaException, TimeoutError) as exc:
         print(f"publish_events: error: cannot create or describe topic {args.topic}: {exc}", file=sys.stderr)
         return 1
@@ -228,13 +261,26 @@ def main(argv: list[str] | None = None) -> int:
     stats = PublishStats()
     with tempfile.TemporaryDirectory(prefix="clickstream-publish-") as tmp:
         if args.generate:
-            import generate_events
+            from clickstream.ingest import generate as generate_events
 
             raw_root = Path(tmp) / "raw"
-            code = generate_events.main([
-                "--start-date", args.start_date, "--days", str(args.days),
-                "--events-per-day", str(args.events_per_day), "--seed", str(args.seed),
-                "--noise-scale", str(args.noise_scale), "--raw-root", str(raw_root), "--quiet"])
+            code = generate_events.main(
+                [
+                    "--start-date",
+                    args.start_date,
+                    "--days",
+                    str(args.days),
+                    "--events-per-day",
+                    str(args.events_per_day),
+                    "--seed",
+                    str(args.seed),
+                    "--noise-scale",
+                    str(args.noise_scale),
+                    "--raw-root",
+                    str(raw_root),
+                    "--quiet",
+                ]
+            )
             if code != 0:
                 return code
             dates = None
@@ -248,10 +294,12 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.monotonic() - stats.started
     if stats.failed:
         LOG.error("%d of %d messages not delivered; first error: %s", stats.failed, stats.messages, stats.first_error)
-    summary = (f"publish_events summary: topic {args.topic} | messages {stats.messages} | keyed {stats.keyed} | "
-               f"unkeyed {stats.messages - stats.keyed} | bytes {stats.bytes} | delivered {stats.delivered} | "
-               f"failed {stats.failed} | dates {dict(sorted(stats.per_dt.items()))} | seconds {seconds:.2f} | "
-               f"messages/s {stats.messages / seconds if seconds else 0:.0f}")
+    summary = (
+        f"publish_events summary: topic {args.topic} | messages {stats.messages} | keyed {stats.keyed} | "
+        f"unkeyed {stats.messages - stats.keyed} | bytes {stats.bytes} | delivered {stats.delivered} | "
+        f"failed {stats.failed} | dates {dict(sorted(stats.per_dt.items()))} | seconds {seconds:.2f} | "
+        f"messages/s {stats.messages / seconds if seconds else 0:.0f}"
+    )
     print(summary, flush=True)
     return 1 if stats.failed else 0
 

@@ -27,11 +27,22 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from clickstream.paths import PROJECT_ROOT
+
 ENV_PREFIX = "CLICKSTREAM_KAFKA_"
 #: A setting whose name contains one of these is a secret: never logged, never read from the repo.
-SECRET_MARKERS = ("password", "secret", "jaas", "token", "key.pem", "certificate.pem",
-                  "keystore", "private", "oauthbearer.config", "sasl.oauthbearer.client")
+SECRET_MARKERS = (
+    "password",
+    "secret",
+    "jaas",
+    "token",
+    "key.pem",
+    "certificate.pem",
+    "keystore",
+    "private",
+    "oauthbearer.config",
+    "sasl.oauthbearer.client",
+)
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 LOG = logging.getLogger("clickstream.kafka_config")
@@ -70,8 +81,10 @@ def parse_config_lines(lines: Iterable[str], source: str = "<config>") -> dict[s
         key, sep, value = line.partition("=")
         key, value = key.strip(), value.strip()
         if not sep or not KEY_PATTERN.match(key):
-            raise KafkaConfigError(f"{source}:{number}: expected key=value with a librdkafka "
-                                   f"setting name (lower.dotted), got {raw.rstrip()!r}")
+            raise KafkaConfigError(
+                f"{source}:{number}: expected key=value with a librdkafka "
+                f"setting name (lower.dotted), got {raw.rstrip()!r}"
+            )
         config[key] = value
     return config
 
@@ -96,7 +109,8 @@ def read_config_file(path: Path, project_root: Path = PROJECT_ROOT) -> dict[str,
         raise KafkaConfigError(
             f"{path} is inside the project directory {project_root} and holds secret settings "
             f"({', '.join(secrets)}): keep secrets out of the repository; move the file elsewhere "
-            f"or pass them as {ENV_PREFIX}<NAME> environment variables")
+            f"or pass them as {ENV_PREFIX}<NAME> environment variables"
+        )
     return config
 
 
@@ -110,14 +124,18 @@ def config_from_env(environ: Mapping[str, str]) -> dict[str, str]:
     config: dict[str, str] = {}
     for name, value in environ.items():
         if name.startswith(ENV_PREFIX) and len(name) > len(ENV_PREFIX):
-            key = name[len(ENV_PREFIX):].lower().replace("_", ".")
+            key = name[len(ENV_PREFIX) :].lower().replace("_", ".")
             config[key] = value
     return config
 
 
-def client_config(*, bootstrap_servers: str | None, config_file: Path | None,
-                  environ: Mapping[str, str] | None = None,
-                  overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def client_config(
+    *,
+    bootstrap_servers: str | None,
+    config_file: Path | None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """The merged librdkafka configuration: file < environment < options (``overrides``)."""
     config: dict[str, Any] = {}
     if config_file is not None:
@@ -129,26 +147,38 @@ def client_config(*, bootstrap_servers: str | None, config_file: Path | None,
     if not config.get("bootstrap.servers"):
         raise KafkaConfigError(
             "no bootstrap servers: pass --bootstrap-servers, set bootstrap.servers in "
-            f"--kafka-config or set {env_name('bootstrap.servers')}")
+            f"--kafka-config or set {env_name('bootstrap.servers')}"
+        )
     return config
 
 
 def add_client_arguments(parser: argparse.ArgumentParser) -> None:
     """``--bootstrap-servers`` and ``--kafka-config``, with the precedence explained."""
     parser.add_argument(
-        "--bootstrap-servers", metavar="HOST:PORT[,...]",
+        "--bootstrap-servers",
+        metavar="HOST:PORT[,...]",
         help=f"Kafka bootstrap servers (else bootstrap.servers from --kafka-config or "
-             f"${env_name('bootstrap.servers')})")
+        f"${env_name('bootstrap.servers')})",
+    )
     parser.add_argument(
-        "--kafka-config", type=Path, metavar="FILE",
+        "--kafka-config",
+        type=Path,
+        metavar="FILE",
         help="librdkafka settings as key=value lines (SASL/TLS, timeouts...); overridden by "
-             f"{ENV_PREFIX}<UPPER_SNAKE> environment variables (e.g. {env_name('sasl.password')}"
-             " -> sasl.password), which the options override. A file inside the project "
-             "directory must not hold secrets")
+        f"{ENV_PREFIX}<UPPER_SNAKE> environment variables (e.g. {env_name('sasl.password')}"
+        " -> sasl.password), which the options override. A file inside the project "
+        "directory must not hold secrets",
+    )
 
 
-def ensure_topic(admin: Any, topic: str, partitions: int, replication_factor: int = 1,
-                 topic_config: Mapping[str, str] | None = None, timeout: float = 30.0) -> tuple[bool, int]:
+def ensure_topic(
+    admin: Any,
+    topic: str,
+    partitions: int,
+    replication_factor: int = 1,
+    topic_config: Mapping[str, str] | None = None,
+    timeout: float = 30.0,
+) -> tuple[bool, int]:
     """Create ``topic`` unless it exists; returns (created, partition count)."""
     from confluent_kafka import KafkaError, KafkaException
     from confluent_kafka.admin import NewTopic
@@ -160,7 +190,9 @@ def ensure_topic(admin: Any, topic: str, partitions: int, replication_factor: in
         return False, len(existing.partitions)
     futures = admin.create_topics(
         [NewTopic(topic, partitions, replication_factor, config=dict(topic_config or {}))],
-        operation_timeout=timeout, request_timeout=timeout)
+        operation_timeout=timeout,
+        request_timeout=timeout,
+    )
     created = True
     try:
         futures[topic].result(timeout=timeout)

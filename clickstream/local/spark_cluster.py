@@ -41,10 +41,11 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from clickstream.paths import PROJECT_ROOT
+
 DEFAULT_STATE_DIR = PROJECT_ROOT / "data" / "spark" / "cluster"
 LOG = logging.getLogger("clickstream.spark_cluster")
 
@@ -66,6 +67,7 @@ class ClusterError(RuntimeError):
 # ----------------------------------------------------------------------------
 # configuration
 # ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ClusterConfig:
@@ -90,8 +92,12 @@ class ClusterConfig:
 
     def ports(self) -> dict[str, int]:
         """Every fixed port, by what listens on it."""
-        ports = {"master": self.master_port, "master web UI": self.master_ui_port,
-                 "thrift server": self.thrift_port, "thrift server web UI": self.thrift_ui_port}
+        ports = {
+            "master": self.master_port,
+            "master web UI": self.master_ui_port,
+            "thrift server": self.thrift_port,
+            "thrift server web UI": self.thrift_ui_port,
+        }
         for index in range(1, self.workers + 1):
             ports[f"worker-{index} web UI"] = self.worker_ui_port + index - 1
         return ports
@@ -132,17 +138,21 @@ class Component:
 
 def components_for(state_dir: Path, workers: int) -> list[Component]:
     """The cluster's components in start order (stop goes in reverse)."""
-    return [Component("master", MASTER_CLASS, state_dir),
-            *(Component(f"worker-{i}", WORKER_CLASS, state_dir) for i in range(1, workers + 1)),
-            Component("thriftserver", THRIFT_CLASS, state_dir)]
+    return [
+        Component("master", MASTER_CLASS, state_dir),
+        *(Component(f"worker-{i}", WORKER_CLASS, state_dir) for i in range(1, workers + 1)),
+        Component("thriftserver", THRIFT_CLASS, state_dir),
+    ]
 
 
 def known_components(state_dir: Path, workers: int) -> list[Component]:
     """components_for() plus any worker that only a leftover pid file still mentions."""
     listed = components_for(state_dir, workers)
     names = {c.name for c in listed}
-    extra = sorted((p.stem for p in (state_dir / "pids").glob("worker-*.pid") if p.stem not in names),
-                   key=lambda n: int(n.split("-")[1]) if n.split("-")[1].isdigit() else 0)
+    extra = sorted(
+        (p.stem for p in (state_dir / "pids").glob("worker-*.pid") if p.stem not in names),
+        key=lambda n: int(n.split("-")[1]) if n.split("-")[1].isdigit() else 0,
+    )
     return [listed[0], *listed[1:-1], *(Component(n, WORKER_CLASS, state_dir) for n in extra), listed[-1]]
 
 
@@ -155,14 +165,18 @@ def read_recorded_config(state_dir: Path) -> ClusterConfig | None:
 
 
 def write_recorded_config(state_dir: Path, config: ClusterConfig) -> None:
-    payload = {"config": asdict(config), "master_url": config.master_url,
-               "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    payload = {
+        "config": asdict(config),
+        "master_url": config.master_url,
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
     (state_dir / "cluster.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
 
 
 # ----------------------------------------------------------------------------
 # processes
 # ----------------------------------------------------------------------------
+
 
 def spark_home() -> Path:
     """SPARK_HOME of the installed pyspark wheel (bin/spark-class, bin/spark-submit, jars/)."""
@@ -182,7 +196,7 @@ def _proc_stat(pid: int) -> tuple[str, int] | None:
         raw = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    fields = raw[raw.rfind(")") + 2:].split()
+    fields = raw[raw.rfind(")") + 2 :].split()
     return fields[0], int(fields[2])
 
 
@@ -243,9 +257,14 @@ def group_members(pgid: int) -> list[int]:
 
 def processes_of_state_dir(state_dir: Path) -> list[int]:
     """Live processes started for this state directory (by the environment marker)."""
-    return [int(e.name) for e in Path("/proc").iterdir()
-            if e.name.isdigit() and int(e.name) != os.getpid()
-            and _is_live(int(e.name)) and _has_state_env(int(e.name), state_dir)]
+    return [
+        int(e.name)
+        for e in Path("/proc").iterdir()
+        if e.name.isdigit()
+        and int(e.name) != os.getpid()
+        and _is_live(int(e.name))
+        and _has_state_env(int(e.name), state_dir)
+    ]
 
 
 def _signal_all(pids: Iterable[int], sig: signal.Signals) -> None:
@@ -270,6 +289,7 @@ def stop_component(component: Component, timeout: float) -> bool:
     if pid is None:
         component.pid_file.unlink(missing_ok=True)
         return False
+
     # start() runs each component in a new session, so its pid is also its process group id and
     # the group holds what it forked (a worker's executors). Only members that carry this state
     # directory's marker are signalled, so a reused pid or group id never hits another program.
@@ -300,6 +320,7 @@ def stop_component(component: Component, timeout: float) -> bool:
 # readiness
 # ----------------------------------------------------------------------------
 
+
 def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(timeout)
@@ -325,8 +346,8 @@ def thrift_query(host: str, port: int, sql: str = "select 1", timeout: float = 6
     sock = TSocket.TSocket(host, port)
     sock.setTimeout(int(timeout * 1000))
     transport = thrift_sasl.TSaslClientTransport(
-        lambda: hive.get_installed_sasl(host=host, sasl_auth="PLAIN", username=THRIFT_USER, password="x"),
-        "PLAIN", sock)
+        lambda: hive.get_installed_sasl(host=host, sasl_auth="PLAIN", username=THRIFT_USER, password="x"), "PLAIN", sock
+    )
     conn = hive.connect(thrift_transport=transport, username=THRIFT_USER)
     try:
         cursor = conn.cursor()
@@ -343,30 +364,34 @@ def tail(path: Path, lines: int = 15) -> str:
         return "(no log)"
 
 
-def wait_until(component: Component, process: subprocess.Popen[bytes], timeout: float,
-               what: str, check: Callable[[], bool]) -> None:
+def wait_until(
+    component: Component, process: subprocess.Popen[bytes], timeout: float, what: str, check: Callable[[], bool]
+) -> None:
     """Poll check() until it is true; fail early if the process exits, or after timeout seconds."""
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
             raise ClusterError(
                 f"{component.name} exited with code {process.returncode} before {what}; "
-                f"see {component.log_file}. Last lines:\n{tail(component.log_file)}")
+                f"see {component.log_file}. Last lines:\n{tail(component.log_file)}"
+            )
         try:
             if check():
                 return
-        except Exception as exc:  # noqa: BLE001 - not ready yet (e.g. thrift still opening)
+        except Exception as exc:
             LOG.debug("%s: %s not yet: %s", component.name, what, exc)
         if time.monotonic() > deadline:
             raise ClusterError(
                 f"{component.name} did not become ready ({what}) within {timeout:.0f} s; "
-                f"see {component.log_file}. Last lines:\n{tail(component.log_file)}")
+                f"see {component.log_file}. Last lines:\n{tail(component.log_file)}"
+            )
         time.sleep(0.5)
 
 
 # ----------------------------------------------------------------------------
 # start
 # ----------------------------------------------------------------------------
+
 
 def _properties(values: dict[str, object]) -> str:
     lines = ["# Written by scripts/spark_cluster.py start; rewritten at every start."]
@@ -376,15 +401,17 @@ def _properties(values: dict[str, object]) -> str:
 
 def environment(state_dir: Path, config: ClusterConfig, home: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "SPARK_HOME": str(home),
-        "SPARK_CONF_DIR": str(state_dir / "conf"),  # no spark-env.sh / spark-defaults.conf of anyone else
-        "SPARK_LOCAL_IP": config.host,
-        "SPARK_LOCAL_DIRS": str(state_dir / "local"),
-        "SPARK_DAEMON_MEMORY": config.daemon_memory,
-        "PYSPARK_PYTHON": sys.executable,
-        STATE_ENV: str(state_dir),
-    })
+    env.update(
+        {
+            "SPARK_HOME": str(home),
+            "SPARK_CONF_DIR": str(state_dir / "conf"),  # no spark-env.sh / spark-defaults.conf of anyone else
+            "SPARK_LOCAL_IP": config.host,
+            "SPARK_LOCAL_DIRS": str(state_dir / "local"),
+            "SPARK_DAEMON_MEMORY": config.daemon_memory,
+            "PYSPARK_PYTHON": sys.executable,
+            STATE_ENV: str(state_dir),
+        }
+    )
     return env
 
 
@@ -393,17 +420,43 @@ def commands(state_dir: Path, config: ClusterConfig, home: Path) -> dict[str, tu
     spark_class, spark_submit = str(home / "bin" / "spark-class"), str(home / "bin" / "spark-submit")
     result: dict[str, tuple[list[str], dict[str, object]]] = {}
     conf = lambda name: str(state_dir / "conf" / f"{name}.properties")  # noqa: E731
-    result["master"] = ([spark_class, MASTER_CLASS, "--host", config.host, "--port", str(config.master_port),
-                         "--webui-port", str(config.master_ui_port), "--properties-file", conf("master")],
-                        {"spark.master.rest.enabled": "false"})
+    result["master"] = (
+        [
+            spark_class,
+            MASTER_CLASS,
+            "--host",
+            config.host,
+            "--port",
+            str(config.master_port),
+            "--webui-port",
+            str(config.master_ui_port),
+            "--properties-file",
+            conf("master"),
+        ],
+        {"spark.master.rest.enabled": "false"},
+    )
     for index in range(1, config.workers + 1):
         name = f"worker-{index}"
-        result[name] = ([spark_class, WORKER_CLASS, "--host", config.host,
-                         "--webui-port", str(config.worker_ui_port + index - 1),
-                         "--cores", str(config.worker_cores), "--memory", config.worker_memory,
-                         "--work-dir", str(state_dir / "work" / name), "--properties-file", conf(name),
-                         config.master_url],
-                        {"spark.worker.cleanup.enabled": "true"})
+        result[name] = (
+            [
+                spark_class,
+                WORKER_CLASS,
+                "--host",
+                config.host,
+                "--webui-port",
+                str(config.worker_ui_port + index - 1),
+                "--cores",
+                str(config.worker_cores),
+                "--memory",
+                config.worker_memory,
+                "--work-dir",
+                str(state_dir / "work" / name),
+                "--properties-file",
+                conf(name),
+                config.master_url,
+            ],
+            {"spark.worker.cleanup.enabled": "true"},
+        )
     hive_dir = state_dir / "hive"
     total_cores = config.workers * config.worker_cores
     hiveconf = {
@@ -419,10 +472,21 @@ def commands(state_dir: Path, config: ClusterConfig, home: Path) -> dict[str, tu
         "hive.querylog.location": hive_dir / "querylog",
     }
     result["thriftserver"] = (
-        [spark_submit, "--class", THRIFT_CLASS, "--name", THRIFT_APP_NAME, "--master", config.master_url,
-         "--driver-memory", config.driver_memory, "--properties-file", conf("thriftserver"),
-         *(arg for key, value in hiveconf.items() for arg in ("--hiveconf", f"{key}={value}")),
-         "spark-internal"],
+        [
+            spark_submit,
+            "--class",
+            THRIFT_CLASS,
+            "--name",
+            THRIFT_APP_NAME,
+            "--master",
+            config.master_url,
+            "--driver-memory",
+            config.driver_memory,
+            "--properties-file",
+            conf("thriftserver"),
+            *(arg for key, value in hiveconf.items() for arg in ("--hiveconf", f"{key}={value}")),
+            "spark-internal",
+        ],
         {
             "spark.driver.host": config.host,
             "spark.driver.bindAddress": config.host,
@@ -432,13 +496,13 @@ def commands(state_dir: Path, config: ClusterConfig, home: Path) -> dict[str, tu
             "spark.sql.shuffle.partitions": max(2, 2 * total_cores),
             "spark.sql.session.timeZone": "UTC",
             "spark.sql.warehouse.dir": state_dir / "warehouse",
-            "spark.hadoop.javax.jdo.option.ConnectionURL":
-                f"jdbc:derby:;databaseName={state_dir / 'metastore_db'};create=true",
+            "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={state_dir / 'metastore_db'};create=true",
             "spark.driver.extraJavaOptions": f"-Dderby.system.home={state_dir}",
             "spark.driver.extraClassPath": hive_compat_classpath(state_dir),  # see MISSING_HIVE_INTERFACE
             "spark.local.dir": state_dir / "local",
             "spark.ui.showConsoleProgress": "false",
-        })
+        },
+    )
     return result
 
 
@@ -453,6 +517,7 @@ MISSING_HIVE_INTERFACE = "org/apache/hadoop/hive/llap/security/LlapSigner$Signab
 def interface_class_file(internal_name: str) -> bytes:
     """The bytes of a Java class file declaring an empty public interface (no methods), e.g.
     ``a/b/C$D``: enough for the JVM to load and link classes that merely mention it."""
+
     def utf8(text: str) -> bytes:
         raw = text.encode()
         return b"\x01" + len(raw).to_bytes(2, "big") + raw
@@ -483,11 +548,18 @@ def write_hive_compat_classpath(state_dir: Path) -> None:
 def _launch(component: Component, command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     component.log_file.parent.mkdir(parents=True, exist_ok=True)
     with open(component.log_file, "ab") as log:
-        stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
         log.write(f"\n=== {stamp} spark_cluster.py start: {' '.join(command)}\n".encode())
         log.flush()
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                   env=env, cwd=component.state_dir, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=component.state_dir,
+            start_new_session=True,
+        )
     component.pid_file.parent.mkdir(parents=True, exist_ok=True)
     component.pid_file.write_text(f"{process.pid}\n", encoding="utf-8")
     LOG.info("started %s (pid %d), log %s", component.name, process.pid, component.log_file)
@@ -498,20 +570,23 @@ def _check_ports_free(config: ClusterConfig, names: Iterable[str]) -> None:
     wanted = set(names)
     for what, port in config.ports().items():
         if what.split(" ")[0] in wanted and port_open(config.host, port):
-            raise ClusterError(f"port {port} ({what}) is already in use on {config.host}; "
-                               f"choose another port (see --help) or stop what listens there")
+            raise ClusterError(
+                f"port {port} ({what}) is already in use on {config.host}; "
+                f"choose another port (see --help) or stop what listens there"
+            )
 
 
 def _worker_registered(config: ClusterConfig, ui_port: int) -> bool:
     state = master_state(config) or {}
-    return any(w.get("state") == "ALIVE" and str(w.get("webuiaddress", "")).endswith(f":{ui_port}")
-               for w in state.get("workers", []))
+    return any(
+        w.get("state") == "ALIVE" and str(w.get("webuiaddress", "")).endswith(f":{ui_port}")
+        for w in state.get("workers", [])
+    )
 
 
 def _thrift_app_running(config: ClusterConfig) -> bool:
     state = master_state(config) or {}
-    return any(a.get("name") == THRIFT_APP_NAME and a.get("state") == "RUNNING"
-               for a in state.get("activeapps", []))
+    return any(a.get("name") == THRIFT_APP_NAME and a.get("state") == "RUNNING" for a in state.get("activeapps", []))
 
 
 def _thrift_ready(config: ClusterConfig, component: Component) -> bool:
@@ -527,19 +602,22 @@ def _thrift_ready(config: ClusterConfig, component: Component) -> bool:
 def readiness(component: Component, config: ClusterConfig) -> tuple[str, Callable[[], bool]]:
     """What "ready" means for a component, and the check for it."""
     if component.main_class == MASTER_CLASS:
+
         def master_ready() -> bool:
-            return port_open(config.host, config.master_port) and \
-                (master_state(config) or {}).get("status") == "ALIVE"
+            return port_open(config.host, config.master_port) and (master_state(config) or {}).get("status") == "ALIVE"
+
         return f"master ALIVE on {config.master_url}", master_ready
     if component.main_class == WORKER_CLASS:
         ui_port = config.worker_ui_port + int(component.name.split("-")[1]) - 1
 
         def worker_ready() -> bool:
             return port_open(config.host, ui_port) and _worker_registered(config, ui_port)
+
         return f"{component.name} registered with the master", worker_ready
 
     def thrift_ready() -> bool:
         return _thrift_ready(config, component) and _thrift_app_running(config)
+
     return f"thrift server answering `select 1` on {config.host}:{config.thrift_port}", thrift_ready
 
 
@@ -552,17 +630,27 @@ def start_cluster(state_dir: Path, requested: ClusterConfig, timeout: float) -> 
 
     if running["master"] is not None:
         if recorded is not None and recorded != requested:
-            differences = ", ".join(f"{key}={value!r} (asked: {asdict(requested)[key]!r})"
-                                    for key, value in asdict(recorded).items() if asdict(requested)[key] != value)
-            LOG.warning("the cluster in %s runs with %s; options given now are ignored (stop it first to "
-                        "change them)", state_dir, differences)
+            differences = ", ".join(
+                f"{key}={value!r} (asked: {asdict(requested)[key]!r})"
+                for key, value in asdict(recorded).items()
+                if asdict(requested)[key] != value
+            )
+            LOG.warning(
+                "the cluster in %s runs with %s; options given now are ignored (stop it first to change them)",
+                state_dir,
+                differences,
+            )
         if all(running.values()):
-            LOG.info("already running (master %s, %d worker(s), thrift server on %s:%d)",
-                     config.master_url, config.workers, config.host, config.thrift_port)
+            LOG.info(
+                "already running (master %s, %d worker(s), thrift server on %s:%d)",
+                config.master_url,
+                config.workers,
+                config.host,
+                config.thrift_port,
+            )
             return 0
         missing = [c for c in comps if running[c.name] is None]
-        LOG.info("master already running; starting the missing component(s): %s",
-                 ", ".join(c.name for c in missing))
+        LOG.info("master already running; starting the missing component(s): %s", ", ".join(c.name for c in missing))
     else:
         # No master: whatever is left of an earlier cluster is stopped and cleared, then start afresh.
         for leftover in reversed(known_components(state_dir, config.workers)):
@@ -607,6 +695,7 @@ def start_cluster(state_dir: Path, requested: ClusterConfig, timeout: float) -> 
 # status / stop
 # ----------------------------------------------------------------------------
 
+
 def component_address(component: Component, config: ClusterConfig | None) -> str:
     if config is None:
         return ""
@@ -632,8 +721,11 @@ def print_status(state_dir: Path) -> bool:
 
 def stop_cluster(state_dir: Path, timeout: float) -> int:
     config = read_recorded_config(state_dir)
-    stopped = [c.name for c in reversed(known_components(state_dir, config.workers if config else 1))
-               if stop_component(c, timeout)]
+    stopped = [
+        c.name
+        for c in reversed(known_components(state_dir, config.workers if config else 1))
+        if stop_component(c, timeout)
+    ]
     # Anything else still carrying this state directory's marker (e.g. an executor that left its group).
     strays = processes_of_state_dir(state_dir)
     if strays:
@@ -648,99 +740,169 @@ def stop_cluster(state_dir: Path, timeout: float) -> int:
 # command line
 # ----------------------------------------------------------------------------
 
-def build_parser() -> argparse.ArgumentParser:
+
+def build_parser(prog: str = "clickstream spark") -> argparse.ArgumentParser:
     defaults = ClusterConfig()
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR,
-                        help="directory for configuration, logs, pid files, worker work directories, "
-                             "scratch space, the Thrift server's warehouse and Derby metastore "
-                             "(default: %(default)s)")
+    common.add_argument(
+        "--state-dir",
+        type=Path,
+        default=DEFAULT_STATE_DIR,
+        help="directory for configuration, logs, pid files, worker work directories, "
+        "scratch space, the Thrift server's warehouse and Derby metastore "
+        "(default: %(default)s)",
+    )
     common.add_argument("-v", "--verbose", action="store_true", help="log debug messages too")
     common.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
 
     parser = argparse.ArgumentParser(
-        prog="spark_cluster.py",
+        prog=prog,
         description="Start, stop or show a local Spark standalone cluster (master, workers) with a "
-                    "Spark Thrift server for dbt's spark_cluster target, all on 127.0.0.1, from the "
-                    "pyspark wheel (make spark-setup). See docs/spark.md.",
+        "Spark Thrift server for dbt's spark_cluster target, all on 127.0.0.1, from the "
+        "pyspark wheel (make spark-setup). See docs/spark.md.",
         epilog="Exit status: 0 on success (start: also when already running; status: every component "
-               "running), 1 otherwise.")
+        "running), 1 otherwise.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="{start,stop,status}")
 
     start = sub.add_parser(
-        "start", parents=[common],
+        "start",
+        parents=[common],
         help="start the master, the workers and the Thrift server; wait until each answers",
         description="Start the cluster in the background and wait until the master is ALIVE, every "
-                    "worker is registered and the Thrift server answers `select 1`. Already running: "
-                    "says so and exits 0 (options given then are ignored; stop first to change them).")
-    start.add_argument("--host", default=defaults.host,
-                       help="address every component binds to and advertises (default: %(default)s)")
-    start.add_argument("--master-port", type=int, default=defaults.master_port,
-                       help="master RPC port, i.e. spark://HOST:PORT (default: %(default)s)")
-    start.add_argument("--master-ui-port", type=int, default=defaults.master_ui_port,
-                       help="master web UI port; http://HOST:PORT/json/ lists workers and applications "
-                            "(default: %(default)s; 8080 is left to `make docs`)")
-    start.add_argument("--workers", type=int, default=defaults.workers,
-                       help="number of worker processes (default: %(default)s; on one machine more "
-                            "workers only add JVMs, give one worker more cores instead)")
-    start.add_argument("--worker-cores", type=int, default=defaults.worker_cores,
-                       help="task slots per worker (default: this machine's CPU count, %(default)s: "
-                            "Spark cores are slots, not reservations, and the master, worker and "
-                            "driver JVMs are idle while tasks run; use 1 to leave a core free)")
-    start.add_argument("--worker-memory", default=defaults.worker_memory,
-                       help="memory each worker may give to executors, e.g. 4g (default: %(default)s)")
-    start.add_argument("--worker-ui-port", type=int, default=defaults.worker_ui_port,
-                       help="web UI port of worker 1; worker N uses this + N - 1 (default: %(default)s)")
-    start.add_argument("--executor-memory",
-                       help="heap of each executor of the Thrift server (default: the worker memory, "
-                            "i.e. one executor per worker)")
-    start.add_argument("--driver-memory", default=defaults.driver_memory,
-                       help="heap of the Thrift server's driver, which plans queries and collects "
-                            "results (default: %(default)s)")
-    start.add_argument("--daemon-memory", default=defaults.daemon_memory,
-                       help="heap of the master and worker daemons (default: %(default)s)")
-    start.add_argument("--thrift-port", type=int, default=defaults.thrift_port,
-                       help="Thrift (HiveServer2 protocol) port that dbt connects to; the profile reads "
-                            "it from CLICKSTREAM_SPARK_THRIFT_PORT (default: %(default)s)")
-    start.add_argument("--thrift-ui-port", type=int, default=defaults.thrift_ui_port,
-                       help="web UI port of the Thrift server application: jobs, stages, executors "
-                            "(default: %(default)s)")
-    start.add_argument("--timeout", type=float, default=180.0,
-                       help="seconds to wait for each component to answer (default: %(default)s)")
+        "worker is registered and the Thrift server answers `select 1`. Already running: "
+        "says so and exits 0 (options given then are ignored; stop first to change them).",
+    )
+    start.add_argument(
+        "--host", default=defaults.host, help="address every component binds to and advertises (default: %(default)s)"
+    )
+    start.add_argument(
+        "--master-port",
+        type=int,
+        default=defaults.master_port,
+        help="master RPC port, i.e. spark://HOST:PORT (default: %(default)s)",
+    )
+    start.add_argument(
+        "--master-ui-port",
+        type=int,
+        default=defaults.master_ui_port,
+        help="master web UI port; http://HOST:PORT/json/ lists workers and applications "
+        "(default: %(default)s; 8080 is left to `make docs`)",
+    )
+    start.add_argument(
+        "--workers",
+        type=int,
+        default=defaults.workers,
+        help="number of worker processes (default: %(default)s; on one machine more "
+        "workers only add JVMs, give one worker more cores instead)",
+    )
+    start.add_argument(
+        "--worker-cores",
+        type=int,
+        default=defaults.worker_cores,
+        help="task slots per worker (default: this machine's CPU count, %(default)s: "
+        "Spark cores are slots, not reservations, and the master, worker and "
+        "driver JVMs are idle while tasks run; use 1 to leave a core free)",
+    )
+    start.add_argument(
+        "--worker-memory",
+        default=defaults.worker_memory,
+        help="memory each worker may give to executors, e.g. 4g (default: %(default)s)",
+    )
+    start.add_argument(
+        "--worker-ui-port",
+        type=int,
+        default=defaults.worker_ui_port,
+        help="web UI port of worker 1; worker N uses this + N - 1 (default: %(default)s)",
+    )
+    start.add_argument(
+        "--executor-memory",
+        help="heap of each executor of the Thrift server (default: the worker memory, i.e. one executor per worker)",
+    )
+    start.add_argument(
+        "--driver-memory",
+        default=defaults.driver_memory,
+        help="heap of the Thrift server's driver, which plans queries and collects results (default: %(default)s)",
+    )
+    start.add_argument(
+        "--daemon-memory",
+        default=defaults.daemon_memory,
+        help="heap of the master and worker daemons (default: %(default)s)",
+    )
+    start.add_argument(
+        "--thrift-port",
+        type=int,
+        default=defaults.thrift_port,
+        help="Thrift (HiveServer2 protocol) port that dbt connects to; the profile reads "
+        "it from CLICKSTREAM_SPARK_THRIFT_PORT (default: %(default)s)",
+    )
+    start.add_argument(
+        "--thrift-ui-port",
+        type=int,
+        default=defaults.thrift_ui_port,
+        help="web UI port of the Thrift server application: jobs, stages, executors (default: %(default)s)",
+    )
+    start.add_argument(
+        "--timeout",
+        type=float,
+        default=180.0,
+        help="seconds to wait for each component to answer (default: %(default)s)",
+    )
 
     stop = sub.add_parser(
-        "stop", parents=[common], help="stop the processes that start started",
+        "stop",
+        parents=[common],
+        help="stop the processes that start started",
         description="Stop the Thrift server, the workers and the master (in that order): SIGTERM to "
-                    "each recorded pid's process group, after checking that the pid still runs that "
-                    "component of this state directory; SIGKILL after --timeout. Stale pid files are "
-                    "removed. Data (warehouse, metastore, logs) is kept.")
-    stop.add_argument("--timeout", type=float, default=30.0,
-                      help="seconds to wait for each component to exit before SIGKILL (default: %(default)s)")
+        "each recorded pid's process group, after checking that the pid still runs that "
+        "component of this state directory; SIGKILL after --timeout. Stale pid files are "
+        "removed. Data (warehouse, metastore, logs) is kept.",
+    )
+    stop.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        help="seconds to wait for each component to exit before SIGKILL (default: %(default)s)",
+    )
 
-    sub.add_parser("status", parents=[common], help="print each component as running or stopped",
-                   description="Print one line per component: running (pid, addresses) or stopped. "
-                               "Exit status 0 if every component runs, 1 otherwise.")
+    sub.add_parser(
+        "status",
+        parents=[common],
+        help="print each component as running or stopped",
+        description="Print one line per component: running (pid, addresses) or stopped. "
+        "Exit status 0 if every component runs, 1 otherwise.",
+    )
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: list[str] | None = None, prog: str = "clickstream spark") -> int:
+    parser = build_parser(prog)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO,
-                        format="spark_cluster: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO,
+        format="spark_cluster: %(message)s",
+    )
     logging.getLogger("pyhive").setLevel(logging.WARNING)  # it logs every statement at INFO
     state_dir = args.state_dir.resolve()
     try:
         if args.command == "start":
             config = ClusterConfig(
-                host=args.host, master_port=args.master_port, master_ui_port=args.master_ui_port,
-                workers=args.workers, worker_cores=args.worker_cores, worker_memory=args.worker_memory,
-                worker_ui_port=args.worker_ui_port, executor_memory=args.executor_memory,
-                driver_memory=args.driver_memory, daemon_memory=args.daemon_memory,
-                thrift_port=args.thrift_port, thrift_ui_port=args.thrift_ui_port)
+                host=args.host,
+                master_port=args.master_port,
+                master_ui_port=args.master_ui_port,
+                workers=args.workers,
+                worker_cores=args.worker_cores,
+                worker_memory=args.worker_memory,
+                worker_ui_port=args.worker_ui_port,
+                executor_memory=args.executor_memory,
+                driver_memory=args.driver_memory,
+                daemon_memory=args.daemon_memory,
+                thrift_port=args.thrift_port,
+                thrift_ui_port=args.thrift_ui_port,
+            )
             return start_cluster(state_dir, config, args.timeout)
         if args.command == "stop":
             return stop_cluster(state_dir, args.timeout)

@@ -19,7 +19,7 @@ import json
 import platform
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -81,7 +81,7 @@ create table if not exists audit.refresh_run_steps (
 
 def utc_now() -> datetime:
     """The current UTC time as a naive timestamp (the warehouse stores UTC)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def versions(project_root: Path) -> dict[str, str]:
@@ -94,7 +94,11 @@ def versions(project_root: Path) -> dict[str, str]:
             found[package] = "not installed"
     try:
         found["clickstream_commit"] = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=project_root, capture_output=True, text=True, check=True,
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=project_root,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         found["clickstream_commit"] = "unknown"
@@ -122,14 +126,21 @@ class RunAudit:
             con.execute(
                 "insert into audit.refresh_runs (run_id, started_at, status, mode, landing_days, command, versions) "
                 "values (?, ?, 'running', ?, ?, ?, ?)",
-                [self.run_id, self.started_at, self.mode, ",".join(landing_days),
-                 " ".join(sys.argv), json.dumps(versions(self.project_root))],
+                [
+                    self.run_id,
+                    self.started_at,
+                    self.mode,
+                    ",".join(landing_days),
+                    " ".join(sys.argv),
+                    json.dumps(versions(self.project_root)),
+                ],
             )
 
     def set_landing_days(self, landing_days: list[str]) -> None:
         with self._connect() as con:
-            con.execute("update audit.refresh_runs set landing_days = ? where run_id = ?",
-                        [",".join(landing_days), self.run_id])
+            con.execute(
+                "update audit.refresh_runs set landing_days = ? where run_id = ?", [",".join(landing_days), self.run_id]
+            )
 
     def record_dbt_invocation(self, run_results_path: Path, step_label: str) -> None:
         """One audit step row per node of a dbt invocation (from its run_results.json)."""
@@ -143,12 +154,20 @@ class RunAudit:
         rows = []
         for node in results.get("results", []):
             response = node.get("adapter_response") or {}
-            rows.append([
-                self.run_id, invocation_id, step_label, node.get("unique_id"), node.get("status"),
-                node.get("execution_time"), response.get("rows_affected"), node.get("failures"),
-                node.get("relation_name") if node.get("unique_id", "").startswith("test.") else None,
-                (node.get("message") or "")[:2000],
-            ])
+            rows.append(
+                [
+                    self.run_id,
+                    invocation_id,
+                    step_label,
+                    node.get("unique_id"),
+                    node.get("status"),
+                    node.get("execution_time"),
+                    response.get("rows_affected"),
+                    node.get("failures"),
+                    node.get("relation_name") if node.get("unique_id", "").startswith("test.") else None,
+                    (node.get("message") or "")[:2000],
+                ]
+            )
         if rows:
             with self._connect() as con:
                 con.executemany("insert into audit.refresh_run_steps values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -172,6 +191,13 @@ class RunAudit:
             con.execute(
                 "update audit.refresh_runs set ended_at = ?, status = ?, error_message = ?, freshness = ?, "
                 "dbt_invocation_ids = ?, seconds = ? where run_id = ?",
-                [ended, status, error_message, json.dumps(freshness) if freshness is not None else None,
-                 ",".join(self.invocations), (ended - self.started_at).total_seconds(), self.run_id],
+                [
+                    ended,
+                    status,
+                    error_message,
+                    json.dumps(freshness) if freshness is not None else None,
+                    ",".join(self.invocations),
+                    (ended - self.started_at).total_seconds(),
+                    self.run_id,
+                ],
             )

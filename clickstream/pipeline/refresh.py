@@ -28,16 +28,20 @@ from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import export_parquet  # noqa: E402
-from pipeline_paths import PROJECT_ROOT, PipelinePaths, landed_days  # noqa: E402
-from run_audit import RunAudit  # noqa: E402
-from warehouse import TARGETS, WarehouseUnavailable, open_warehouse  # noqa: E402
+from clickstream.paths import PROJECT_ROOT, PipelinePaths, landed_days
+from clickstream.pipeline import export as export_parquet
+from clickstream.pipeline.audit import RunAudit
+from clickstream.pipeline.warehouse import TARGETS, WarehouseUnavailable, open_warehouse
 
 LOG = logging.getLogger("clickstream.refresh")
 REASONS = (
-    "invalid_encoding", "malformed_json", "invalid_field", "invalid_timestamp",
-    "unknown_event_type", "future_event", "too_late",
+    "invalid_encoding",
+    "malformed_json",
+    "invalid_field",
+    "invalid_timestamp",
+    "unknown_event_type",
+    "future_event",
+    "too_late",
 )
 
 
@@ -59,7 +63,8 @@ class RunSummary:
         reasons = ", ".join(f"{r} {s.get(r + '_lines', 0)}" for r in REASONS if s.get(r + "_lines", 0))
         return (
             f"{self.label}: lines read {s.get('lines_read', 0)} | blank {s.get('blank_lines', 0)} | "
-            f"quarantined {s.get('quarantined_lines', 0)}" + (f" ({reasons})" if reasons else "")
+            f"quarantined {s.get('quarantined_lines', 0)}"
+            + (f" ({reasons})" if reasons else "")
             + f" | duplicates {s.get('duplicate_lines', 0)} | valid events {s.get('valid_events', 0)}"
             f" | sessions written {self.sessions_written} | export partitions {self.partitions_written}"
             f" | {self.seconds:.1f} s"
@@ -87,12 +92,23 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def dbt_command(paths: PipelinePaths, arguments: list[str], target: str, target_path: Path,
-                log_path: Path) -> tuple[list[str], dict[str, str]]:
+def dbt_command(
+    paths: PipelinePaths, arguments: list[str], target: str, target_path: Path, log_path: Path
+) -> tuple[list[str], dict[str, str]]:
     """The command line and environment of one dbt command on this pipeline's paths."""
     command = [
-        dbt_executable(), *arguments, "--target", target, "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT),
-        "--target-path", str(target_path), "--log-path", str(log_path),
+        dbt_executable(),
+        *arguments,
+        "--target",
+        target,
+        "--project-dir",
+        str(PROJECT_ROOT),
+        "--profiles-dir",
+        str(PROJECT_ROOT),
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(log_path),
     ]
     env = {**os.environ, **paths.environment(), "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     LOG.info("running: %s", " ".join(command))
@@ -105,9 +121,16 @@ def run_dbt(paths: PipelinePaths, arguments: list[str], target: str = "dev") -> 
     return subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
 
 
-def run_dbt_build(paths: PipelinePaths, run_date: str | None, full_refresh: bool, threads: int | None,
-                  extra_vars: dict | None = None, target: str = "dev", skip_tests: bool = False,
-                  unit_tests: bool = False) -> None:
+def run_dbt_build(
+    paths: PipelinePaths,
+    run_date: str | None,
+    full_refresh: bool,
+    threads: int | None,
+    extra_vars: dict | None = None,
+    target: str = "dev",
+    skip_tests: bool = False,
+    unit_tests: bool = False,
+) -> None:
     """Run `dbt build` for one refresh step: models with their data tests, the dbt unit tests only
     when unit_tests (they check the SQL, not the data: dbt advises running them in development and
     CI rather than in every production build), no tests when skip_tests; raise RefreshError with the
@@ -199,7 +222,8 @@ def day_counts(paths: PipelinePaths, days: list[str], full_refresh: bool, target
     day_list = ", ".join(f"'{day}'" for day in days)
     with open_warehouse(target, paths.warehouse) as wh:
         names, rows = wh.query_with_names(
-            f"select cast(dt as string) as landing_day, * from main.agg_ingest_daily where cast(dt as string) in ({day_list})")
+            f"select cast(dt as string) as landing_day, * from main.agg_ingest_daily where cast(dt as string) in ({day_list})"
+        )
         for row in rows:
             counts[row[0]] = {name: value for name, value in zip(names[1:], row[1:]) if name != "dt"}
         if full_refresh:
@@ -222,13 +246,25 @@ def day_counts(paths: PipelinePaths, days: list[str], full_refresh: bool, target
                 where rebuilt.session_id is null
             """)
             counts.setdefault(days[0], {}).update(
-                sessions_inserted=inserted, sessions_updated=updated, sessions_deleted=deleted)
+                sessions_inserted=inserted, sessions_updated=updated, sessions_deleted=deleted
+            )
     return counts
 
 
-def refresh_step(paths: PipelinePaths, audit: RunAudit, label: str, days: list[str], run_date: str | None,
-                 full_refresh: bool, threads: int | None, skip_export: bool, extra_vars: dict,
-                 target: str = "dev", skip_tests: bool = False, unit_tests: bool = False) -> RunSummary:
+def refresh_step(
+    paths: PipelinePaths,
+    audit: RunAudit,
+    label: str,
+    days: list[str],
+    run_date: str | None,
+    full_refresh: bool,
+    threads: int | None,
+    skip_export: bool,
+    extra_vars: dict,
+    target: str = "dev",
+    skip_tests: bool = False,
+    unit_tests: bool = False,
+) -> RunSummary:
     """One dbt build plus its export, recorded in the run audit; returns its summary."""
     started = time.monotonic()
     try:
@@ -244,16 +280,23 @@ def refresh_step(paths: PipelinePaths, audit: RunAudit, label: str, days: list[s
         counts = export_parquet.export(paths, rewrite_all=full_refresh, target=target)
         summary.export_seconds = time.monotonic() - export_started
         summary.partitions_written = counts["partitions_written"]
-        audit.record_step(f"export {label}", "success", summary.export_seconds,
-                          f"{counts['partitions_written']} partitions written, {counts['partitions_removed']} removed")
+        audit.record_step(
+            f"export {label}",
+            "success",
+            summary.export_seconds,
+            f"{counts['partitions_written']} partitions written, {counts['partitions_removed']} removed",
+        )
     for day, counts in per_day.items():
         single = len(days) == 1
-        audit.record_day(day, {
-            **counts,
-            "export_partitions_written": summary.partitions_written if single else None,
-            "dbt_seconds": summary.dbt_seconds if single else None,
-            "export_seconds": summary.export_seconds if single else None,
-        })
+        audit.record_day(
+            day,
+            {
+                **counts,
+                "export_partitions_written": summary.partitions_written if single else None,
+                "dbt_seconds": summary.dbt_seconds if single else None,
+                "export_seconds": summary.export_seconds if single else None,
+            },
+        )
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -269,7 +312,9 @@ def start_freshness_check(paths: PipelinePaths) -> subprocess.Popen:
     warehouse target; finish_freshness_check() collects it."""
     target_path = freshness_target_path(paths)
     command, env = dbt_command(paths, ["source", "freshness"], "landing", target_path, target_path / "logs")
-    return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
 
 
 def finish_freshness_check(paths: PipelinePaths, process: subprocess.Popen) -> dict:
@@ -291,13 +336,16 @@ def finish_freshness_check(paths: PipelinePaths, process: subprocess.Popen) -> d
         }
     if freshness:
         parts = [
-            f"{name} {info['status']}" + (f" (newest landed file {info['age_hours']} h old)" if info["age_hours"] is not None else "")
+            f"{name} {info['status']}"
+            + (f" (newest landed file {info['age_hours']} h old)" if info["age_hours"] is not None else "")
             for name, info in freshness.items()
         ]
         print("freshness: " + "; ".join(parts))
     else:
-        print(f"freshness: not available (dbt source freshness exited {process.returncode}; its log: "
-              f"{freshness_target_path(paths) / 'logs' / 'dbt.log'})")
+        print(
+            f"freshness: not available (dbt source freshness exited {process.returncode}; its log: "
+            f"{freshness_target_path(paths) / 'logs' / 'dbt.log'})"
+        )
     return freshness
 
 
@@ -319,54 +367,79 @@ def plan(paths: PipelinePaths, date: str | None, full_refresh: bool, target: str
     return [day for day in landed if day not in done]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "clickstream refresh") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
+        prog=prog,
         description=(
             "Refresh the clickstream warehouse from raw files (dbt build with models and tests), "
             "then export changed Parquet partitions and print a summary per day. Without options, "
             "processes every landed day not processed yet, in order."
-        )
+        ),
     )
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--date", metavar="YYYY-MM-DD", help="(re)process this one landing day; refused if it is earlier than the last processed day")
-    mode.add_argument("--full-refresh", action="store_true", help="rebuild every table from raw and rewrite every export partition")
+    mode.add_argument(
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="(re)process this one landing day; refused if it is earlier than the last processed day",
+    )
+    mode.add_argument(
+        "--full-refresh", action="store_true", help="rebuild every table from raw and rewrite every export partition"
+    )
     parser.add_argument("--raw-root", help="raw landing zone (default: $CLICKSTREAM_RAW_ROOT or data/raw)")
-    parser.add_argument("--warehouse", help="DuckDB warehouse file (default: $CLICKSTREAM_WAREHOUSE or data/warehouse/clickstream.duckdb); "
-                        "with --target spark_cluster it holds only the run audit (the tables are on the cluster)")
     parser.add_argument(
-        "--target", default=os.environ.get("CLICKSTREAM_DBT_TARGET", "dev"), choices=TARGETS,
+        "--warehouse",
+        help="DuckDB warehouse file (default: $CLICKSTREAM_WAREHOUSE or data/warehouse/clickstream.duckdb); "
+        "with --target spark_cluster it holds only the run audit (the tables are on the cluster)",
+    )
+    parser.add_argument(
+        "--target",
+        default=os.environ.get("CLICKSTREAM_DBT_TARGET", "dev"),
+        choices=TARGETS,
         help="dbt target (profiles.yml): dev = DuckDB (default, or $CLICKSTREAM_DBT_TARGET); spark_cluster = the "
-             "local Spark cluster's Thrift server (start it with scripts/spark_cluster.py start; docs/spark.md)",
+        "local Spark cluster's Thrift server (start it with scripts/spark_cluster.py start; docs/spark.md)",
     )
     parser.add_argument("--export-root", help="Parquet export root (default: $CLICKSTREAM_EXPORT_ROOT or data/exports)")
     parser.add_argument("--threads", type=int, help="dbt threads (default: profiles.yml, 2)")
     tests = parser.add_mutually_exclusive_group()
     tests.add_argument(
-        "--skip-tests", action="store_true",
+        "--skip-tests",
+        action="store_true",
         help="build the models without running their data and unit tests (faster, e.g. on a slow engine; "
-             "quality is then not checked: run `dbt test` afterwards)",
+        "quality is then not checked: run `dbt test` afterwards)",
     )
     tests.add_argument(
-        "--unit-tests", action="store_true",
+        "--unit-tests",
+        action="store_true",
         help="also run the dbt unit tests (fixed inputs, they check the models' SQL, not the data). By default "
-             "a refresh runs the data tests only, as dbt advises for production builds; `make test` runs the "
-             "unit tests",
+        "a refresh runs the data tests only, as dbt advises for production builds; `make test` runs the "
+        "unit tests",
     )
-    parser.add_argument("--skip-export", action="store_true", help="do not write Parquet exports (export later with scripts/export_parquet.py)")
-    parser.add_argument("--skip-freshness", action="store_true",
-                        help="do not run `dbt source freshness` (by default it runs beside the refresh; its result is printed at the end)")
     parser.add_argument(
-        "--vars", default="{}", metavar="YAML",
+        "--skip-export",
+        action="store_true",
+        help="do not write Parquet exports (export later with scripts/export_parquet.py)",
+    )
+    parser.add_argument(
+        "--skip-freshness",
+        action="store_true",
+        help="do not run `dbt source freshness` (by default it runs beside the refresh; its result is printed at the end)",
+    )
+    parser.add_argument(
+        "--vars",
+        default="{}",
+        metavar="YAML",
         help="extra dbt vars as a YAML/JSON mapping, e.g. '{session_timeout_minutes: 45, quality_min_lines: 1}' "
-             "(a full refresh is needed for a changed rule to apply to history)",
+        "(a full refresh is needed for a changed rule to apply to history)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+def main(argv: list[str] | None = None, prog: str = "clickstream refresh") -> int:
+    args = build_parser(prog).parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
+    )
     paths = PipelinePaths.resolve(args.raw_root, args.warehouse, args.export_root)
     paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -375,7 +448,10 @@ def main(argv: list[str] | None = None) -> int:
         if not isinstance(extra_vars, dict):
             raise ValueError("not a mapping")
     except (yaml.YAMLError, ValueError):
-        print(f"error: --vars must be a YAML/JSON mapping such as '{{quality_min_lines: 1}}', got {args.vars!r}", file=sys.stderr)
+        print(
+            f"error: --vars must be a YAML/JSON mapping such as '{{quality_min_lines: 1}}', got {args.vars!r}",
+            file=sys.stderr,
+        )
         return 2
     mode = "full_refresh" if args.full_refresh else ("date" if args.date else "pending_days")
     audit = RunAudit(paths.warehouse, uuid.uuid4().hex, mode, PROJECT_ROOT)
@@ -394,11 +470,22 @@ def main(argv: list[str] | None = None) -> int:
             steps = [(f"full refresh ({days[0]} .. {days[-1]}, {len(days)} days)", days, None)]
         else:
             steps = [(f"dt={day}", [day], day) for day in days]
-        for label, step_days, run_date in (steps if days else []):
+        for label, step_days, run_date in steps if days else []:
             LOG.info("refreshing %s", label)
-            summary = refresh_step(paths, audit, label, step_days, run_date, args.full_refresh,
-                                   args.threads, args.skip_export, extra_vars, args.target, args.skip_tests,
-                                   args.unit_tests)
+            summary = refresh_step(
+                paths,
+                audit,
+                label,
+                step_days,
+                run_date,
+                args.full_refresh,
+                args.threads,
+                args.skip_export,
+                extra_vars,
+                args.target,
+                args.skip_tests,
+                args.unit_tests,
+            )
             print(summary.render(), flush=True)
             if summary.warnings:
                 print("quality warnings:\n" + "\n".join(summary.warnings), flush=True)

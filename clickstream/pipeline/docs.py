@@ -1,0 +1,108 @@
+"""``clickstream docs``: build the dbt docs site of the project, and serve it with ``--serve``.
+
+The site documents every model, column, source, seed, macro and test, with the lineage graph.
+``dbt docs generate --static`` also writes one self-contained page (``target/static_index.html``)
+that opens from disk without a server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from clickstream.paths import PROJECT_ROOT, PipelinePaths
+from clickstream.pipeline.refresh import dbt_executable
+
+LOG = logging.getLogger("clickstream.docs")
+
+
+def dbt_environment(paths: PipelinePaths) -> dict[str, str]:
+    """The environment of a dbt docs command on these paths (no usage tracking)."""
+    return {**os.environ, **paths.environment(), "DO_NOT_TRACK": "1", "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
+
+
+def generate_docs(paths: PipelinePaths) -> Path:
+    """Run `dbt docs generate --static`; returns the self-contained HTML page."""
+    command = [
+        dbt_executable(),
+        "docs",
+        "generate",
+        "--static",
+        "--project-dir",
+        str(PROJECT_ROOT),
+        "--profiles-dir",
+        str(PROJECT_ROOT),
+    ]
+    result = subprocess.run(command, cwd=PROJECT_ROOT, env=dbt_environment(paths), capture_output=True, text=True)
+    if result.returncode != 0:
+        raise DocsError(
+            "dbt docs generate failed:\n"
+            + (result.stdout + result.stderr).strip()[-4000:]
+            + "\nFix the error above (usually a missing warehouse: run `clickstream refresh` first), "
+            "then run `clickstream docs` again."
+        )
+    return PROJECT_ROOT / "target" / "static_index.html"
+
+
+class DocsError(RuntimeError):
+    """dbt could not build the docs site; the message says why and what to do."""
+
+
+def serve_docs(paths: PipelinePaths, port: int) -> int:
+    """Serve the generated site with `dbt docs serve` until Ctrl-C; returns dbt's exit code."""
+    command = [
+        dbt_executable(),
+        "docs",
+        "serve",
+        "--port",
+        str(port),
+        "--no-browser",
+        "--project-dir",
+        str(PROJECT_ROOT),
+        "--profiles-dir",
+        str(PROJECT_ROOT),
+    ]
+    LOG.info("serving the docs on http://127.0.0.1:%d (Ctrl-C stops)", port)
+    try:
+        return subprocess.run(command, cwd=PROJECT_ROOT, env=dbt_environment(paths)).returncode
+    except KeyboardInterrupt:
+        return 0
+
+
+def build_parser(prog: str = "clickstream docs") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Build the dbt docs site (models, columns, sources, seeds, macros, tests, lineage) "
+        "into target/, including the self-contained target/static_index.html; "
+        "--serve then serves it on localhost.",
+    )
+    parser.add_argument("--serve", action="store_true", help="serve the site after building it (Ctrl-C stops)")
+    parser.add_argument("--port", type=int, default=8080, help="port for --serve (default: 8080)")
+    parser.add_argument(
+        "--warehouse",
+        help="DuckDB warehouse file whose catalog is documented "
+        "(default: $CLICKSTREAM_WAREHOUSE or data/warehouse/clickstream.duckdb)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None, prog: str = "clickstream docs") -> int:
+    args = build_parser(prog).parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    if not 0 < args.port < 65536:
+        print(f"error: --port {args.port} is not a TCP port (1-65535).", file=sys.stderr)
+        return 2
+    paths = PipelinePaths.resolve(warehouse=args.warehouse)
+    try:
+        page = generate_docs(paths)
+    except DocsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"dbt docs built: open {page} in a browser (self-contained)")
+    if args.serve:
+        return serve_docs(paths, args.port)
+    return 0
