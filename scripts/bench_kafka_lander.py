@@ -1,9 +1,9 @@
-"""Benchmark land_from_kafka.py: fill a topic with N generated events, then time the lander from
+"""Benchmark the Kafka lander (`clickstream kafka land`): fill a topic with N generated events, then time the lander from
 that filled topic to the last file landed and committed.
 
 Starts its own in-memory tansu broker on a free 127.0.0.1 port unless ``--bootstrap-servers`` is
-given. Steps: generate one landing day of ``--events`` events (generate_events.py, noise
-included), publish them (publish_events.py) to a fresh topic with ``--partitions`` partitions,
+given. Steps: generate one landing day of ``--events`` events (`clickstream generate`, noise
+included), publish them (`clickstream kafka publish`) to a fresh topic with ``--partitions`` partitions,
 then run the lander as a subprocess with ``--max-messages <all>`` into a temporary raw root and
 check that every message was landed. Prints and (``--json PATH``) writes:
 
@@ -41,7 +41,7 @@ TANSU_GROUP_SETTINGS = "session.timeout.ms=6000\nheartbeat.interval.ms=1000\n"
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bench_kafka_lander.py",
-        description="Fill a topic with N generated events, then time land_from_kafka.py end to end "
+        description="Fill a topic with N generated events, then time `clickstream kafka land` end to end "
         "from the filled topic; prints messages/s, MB/s and seconds.",
     )
     add = parser.add_argument
@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--kafka-config",
         type=Path,
         metavar="FILE",
-        help="librdkafka settings for publisher and lander (see land_from_kafka.py --help)",
+        help="librdkafka settings for publisher and lander (see clickstream kafka land --help)",
     )
     add("--json", type=Path, metavar="PATH", help="also write the numbers as JSON to PATH")
     add("--keep", action="store_true", help="keep the temporary directory (landed files, logs)")

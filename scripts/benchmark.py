@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
 """Benchmark the clickstream pipeline on a generated landing zone.
 
-Generates ``--days`` x ``--events-per-day`` events (scripts/generate_events.py) under the work
+Generates ``--days`` x ``--events-per-day`` events (`clickstream generate`) under the work
 directory, then measures, on the same files:
 
 1. lower bound: DuckDB reading every raw line once (``read_csv`` of one VARCHAR column with the
    options of macros/read_raw_lines.sql, ``count(*)`` plus ``sum(strlen(line))``);
-2. full refresh: ``scripts/refresh.py --full-refresh`` (dbt build with its tests, then the
+2. full refresh: ```clickstream refresh --full-refresh``` (dbt build with its tests, then the
    Parquet export) into a fresh warehouse: seconds, valid events/s, raw lines/s and the peak
    resident memory of the whole process tree (refresh.py + dbt);
 3. daily refresh: the days landed one at a time into a separate landing zone (hard links) and
-   ``scripts/refresh.py --date D`` after each: seconds per day and last day / second day;
+   ``clickstream refresh --date D`` after each: seconds per day and last day / second day;
 4. the pandas peer: scripts/pandas_peer.py, the same work as a plain pandas script, on all days;
 5. the DuckDB floor: scripts/duckdb_floor.py, the peer's job as one hand-written DuckDB statement
    with a vectorised ``read_json`` and no per-line validation, at the pipeline's memory limit and
@@ -454,7 +454,7 @@ def generate(settings: Settings, raw_root: Path) -> dict[str, Any]:
                 log_stem,
                 settings.sample_interval,
             ),
-            "generate_events.py",
+            "`clickstream generate`",
             log_stem,
         )
         seconds = round(run.seconds, 3)

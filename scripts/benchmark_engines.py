@@ -1,9 +1,9 @@
-"""Benchmark the same refresh on DuckDB and on the local Spark cluster (issue #7, docs/spark.md).
+"""Benchmark the same refresh on DuckDB and on the local Spark cluster (docs/spark.md).
 
-Generates a landing zone (scripts/generate_events.py), then times scripts/refresh.py on it with
+Generates a landing zone (`clickstream generate`), then times `clickstream refresh` on it with
 the DuckDB target and with ``--target spark_cluster``: a full refresh, then one more landing day
 refreshed on its own (the daily cost). Prints a table and writes JSON. The cluster must be running
-(``scripts/spark_cluster.py start``); its Thrift port is $CLICKSTREAM_SPARK_THRIFT_PORT (default
+(``clickstream spark start``); its Thrift port is $CLICKSTREAM_SPARK_THRIFT_PORT (default
 10000). Both engines build every model and run every data test; exports are skipped (they are
 the same work on both: one file per changed partition).
 """
@@ -55,7 +55,7 @@ def generate(raw_root: Path, start: date, days: int, events_per_day: int, seed: 
 
 
 def timed_refresh(target: str, raw_root: Path, work: Path, *args: str) -> float:
-    """Seconds of one scripts/refresh.py run (it must succeed)."""
+    """Seconds of one `clickstream refresh` run (it must succeed)."""
     command = [
         sys.executable,
         "-m",

@@ -69,7 +69,7 @@ def history_span_days(con: duckdb.DuckDBPyConnection, gap_days: int) -> int:
         "select least(min(event_date), min(dt)), greatest(max(event_date), max(dt)) from main.fct_events"
     ).fetchone()
     if first is None:
-        raise InflateError("main.fct_events is empty: refresh at least one landing day first (scripts/refresh.py).")
+        raise InflateError("main.fct_events is empty: refresh at least one landing day first (`clickstream refresh`).")
     return (last - first).days + 1 + gap_days
 
 
@@ -107,7 +107,7 @@ def inflate(warehouse: Path, output: Path, copies: int, gap_days: int = 7, memor
     if copies < 1:
         raise InflateError(f"--copies must be at least 1 (got {copies}).")
     if not warehouse.is_file():
-        raise InflateError(f"No warehouse at {warehouse}: refresh first (scripts/refresh.py) or pass --warehouse.")
+        raise InflateError(f"No warehouse at {warehouse}: refresh first (`clickstream refresh`) or pass --warehouse.")
     if output.resolve() == warehouse.resolve():
         raise InflateError("--output must differ from --warehouse: the original warehouse is never modified.")
     if output.exists():

@@ -3,8 +3,8 @@
 Sources:
 
 - ``--generate --start-date D --days N --events-per-day K --seed S``: runs
-  ``generate_events.py`` with these arguments into a temporary directory, then replays it, so the
-  topic receives exactly the lines that ``generate_events.py`` would land (noise included);
+  ``clickstream generate`` with these arguments into a temporary directory, then replays it, so the
+  topic receives exactly the lines that ``clickstream generate`` would land (noise included);
 - ``--from-raw-root PATH [--dates D,...]``: replays the landed files under
   ``PATH/click_events/dt=*/``.
 
@@ -18,7 +18,7 @@ retries neither reorder nor duplicate them.
 
 Timestamps (``--timestamps``): ``landed`` (default) sets each message's create time to its source
 file's landing date (midnight UTC plus its position in that day in ms), so that
-``land_from_kafka.py --dt-from-timestamp`` lands it under the same ``dt``; ``now`` leaves it to
+``clickstream kafka land --dt-from-timestamp`` lands it under the same ``dt``; ``now`` leaves it to
 the producer (current time). The topic is created with ``--partitions`` partitions if it does
 not exist (an existing topic keeps its partition count).
 """
@@ -151,8 +151,8 @@ def build_parser(prog: str = "clickstream kafka publish") -> argparse.ArgumentPa
         description="Publish generated click events, or replay landed raw files, to a Kafka topic, "
         "keyed by user_id (one partition per user, in order). Creates the topic if needed.",
         epilog="Examples:\n"
-        "  publish_events.py --bootstrap-servers 127.0.0.1:9092 --generate --start-date 2024-03-01 --days 2\n"
-        "  publish_events.py --bootstrap-servers 127.0.0.1:9092 --from-raw-root data/raw --dates 2024-03-01\n"
+        "  clickstream kafka publish --bootstrap-servers 127.0.0.1:9092 --generate --start-date 2024-03-01 --days 2\n"
+        "  clickstream kafka publish --bootstrap-servers 127.0.0.1:9092 --from-raw-root data/raw --dates 2024-03-01\n"
         "See docs/kafka.md.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -178,7 +178,7 @@ def build_parser(prog: str = "clickstream kafka publish") -> argparse.ArgumentPa
     )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument(
-        "--generate", action="store_true", help="publish what generate_events.py generates with the options below"
+        "--generate", action="store_true", help="publish what `clickstream generate` generates with the options below"
     )
     source.add_argument(
         "--from-raw-root", type=Path, metavar="PATH", help="replay the landed files under PATH/click_events/dt=*/"
@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None, prog: str = "clickstream kafka publish")
     LOG.setLevel(logging.WARNING if args.quiet else logging.INFO)
     if args.generate and not args.start_date:
         parser.print_usage(sys.stderr)
-        print("publish_events.py: error: --generate needs --start-date", file=sys.stderr)
+        print("clickstream kafka publish: error: --generate needs --start-date", file=sys.stderr)
         return 2
     from confluent_kafka import KafkaException, Producer
     from confluent_kafka.admin import AdminClient

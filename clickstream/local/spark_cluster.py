@@ -5,9 +5,9 @@ Everything comes from the ``pyspark`` wheel of the optional Spark extra (``make 
 Java 17+): a standalone master, N workers and the Spark Thrift server (HiveThriftServer2) as an
 application of that master. dbt-spark reaches the Thrift server with ``method: thrift``::
 
-    .venv/bin/python scripts/spark_cluster.py start     # waits until every component answers
-    .venv/bin/python scripts/spark_cluster.py status    # one line per component
-    .venv/bin/python scripts/spark_cluster.py stop      # stops exactly what start started
+    .venv/bin/clickstream spark start     # waits until every component answers
+    .venv/bin/clickstream spark status    # one line per component
+    .venv/bin/clickstream spark stop      # stops exactly what start started
 
 Every process listens on 127.0.0.1 only. Configuration, logs, pid files, the worker work
 directories, Spark's scratch space, the Thrift server's warehouse (Parquet tables) and its Derby
@@ -394,7 +394,7 @@ def wait_until(
 
 
 def _properties(values: dict[str, object]) -> str:
-    lines = ["# Written by scripts/spark_cluster.py start; rewritten at every start."]
+    lines = ["# Written by `clickstream spark start`; rewritten at every start."]
     lines += [f"{key}={value}" for key, value in values.items()]
     return "\n".join(lines) + "\n"
 
@@ -549,7 +549,7 @@ def _launch(component: Component, command: list[str], env: dict[str, str]) -> su
     component.log_file.parent.mkdir(parents=True, exist_ok=True)
     with open(component.log_file, "ab") as log:
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
-        log.write(f"\n=== {stamp} spark_cluster.py start: {' '.join(command)}\n".encode())
+        log.write(f"\n=== {stamp} clickstream spark start: {' '.join(command)}\n".encode())
         log.flush()
         process = subprocess.Popen(
             command,

@@ -154,7 +154,7 @@ def remove_orphans(export_root: Path, keep: set[tuple[str, date]]) -> int:
 
 def export(paths: PipelinePaths, rewrite_all: bool = False, target: str = "dev") -> dict[str, int]:
     """Export changed (or all) partitions of the warehouse of a dbt target (DuckDB file, or the
-    Spark cluster: scripts/warehouse.py); returns counts of partitions written and removed."""
+    Spark cluster: clickstream/pipeline/warehouse.py); returns counts of partitions written and removed."""
     export_root = paths.export_root
     export_root.mkdir(parents=True, exist_ok=True)
     pending_path = export_root / PENDING_FILE
@@ -216,7 +216,7 @@ def build_parser(prog: str = "clickstream export") -> argparse.ArgumentParser:
         default="dev",
         choices=TARGETS,
         help="dbt target whose warehouse is exported: dev (the DuckDB file, default) or spark_cluster "
-        "(the local Spark cluster's Thrift server, scripts/spark_cluster.py; Spark writes the files)",
+        "(the local Spark cluster's Thrift server, `clickstream spark`; Spark writes the files)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     return parser
@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None, prog: str = "clickstream export") -> int
     )
     paths = PipelinePaths.resolve(warehouse=args.warehouse, export_root=args.export_root)
     if args.target == "dev" and not paths.warehouse.exists():
-        print(f"error: no warehouse at {paths.warehouse}; run scripts/refresh.py first.", file=sys.stderr)
+        print(f"error: no warehouse at {paths.warehouse}; run `clickstream refresh` first.", file=sys.stderr)
         return 2
     try:
         counts = export(paths, rewrite_all=args.rewrite_all, target=check_target(args.target))

@@ -355,7 +355,7 @@ def plan(paths: PipelinePaths, date: str | None, full_refresh: bool, target: str
     if not landed:
         raise RefreshError(
             f"No landed raw files under {paths.raw_root}/click_events/dt=YYYY-MM-DD/. Land data first "
-            "(scripts/generate_events.py) or point CLICKSTREAM_RAW_ROOT / --raw-root at the landing zone."
+            "(`clickstream generate`) or point CLICKSTREAM_RAW_ROOT / --raw-root at the landing zone."
         )
     if full_refresh:
         return landed
@@ -396,7 +396,7 @@ def build_parser(prog: str = "clickstream refresh") -> argparse.ArgumentParser:
         default=os.environ.get("CLICKSTREAM_DBT_TARGET", "dev"),
         choices=TARGETS,
         help="dbt target (profiles.yml): dev = DuckDB (default, or $CLICKSTREAM_DBT_TARGET); spark_cluster = the "
-        "local Spark cluster's Thrift server (start it with scripts/spark_cluster.py start; docs/spark.md)",
+        "local Spark cluster's Thrift server (start it with `clickstream spark start`; docs/spark.md)",
     )
     parser.add_argument("--export-root", help="Parquet export root (default: $CLICKSTREAM_EXPORT_ROOT or data/exports)")
     parser.add_argument("--threads", type=int, help="dbt threads (default: profiles.yml, 2)")
@@ -417,7 +417,7 @@ def build_parser(prog: str = "clickstream refresh") -> argparse.ArgumentParser:
     parser.add_argument(
         "--skip-export",
         action="store_true",
-        help="do not write Parquet exports (export later with scripts/export_parquet.py)",
+        help="do not write Parquet exports (export later with `clickstream export`)",
     )
     parser.add_argument(
         "--skip-freshness",

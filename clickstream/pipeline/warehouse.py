@@ -1,8 +1,8 @@
 """Read the warehouse of a dbt target from the scripts (refresh summaries, Parquet exports).
 
-Two engines (issue #7, docs/spark.md):
+Two engines (docs/spark.md):
 - target ``dev`` (the default): the DuckDB file of ``PipelinePaths.warehouse``, opened read-only;
-- target ``spark_cluster``: the Spark Thrift server of the local cluster (scripts/spark_cluster.py),
+- target ``spark_cluster``: the Spark Thrift server of the local cluster (`clickstream spark`),
   at 127.0.0.1:$CLICKSTREAM_SPARK_THRIFT_PORT (default 10000), as profiles.yml has it.
 
 Both take the same SQL: the callers write portable SQL (``cast(d as string)`` for a date's
@@ -105,7 +105,7 @@ class SparkWarehouse:
         except Exception as error:  # thrift raises transport errors of several types
             raise WarehouseUnavailable(
                 f"Cannot reach the Spark Thrift server at {host}:{port} ({error}). Start the cluster with "
-                "`scripts/spark_cluster.py start`, or set CLICKSTREAM_SPARK_THRIFT_PORT to its port."
+                "`clickstream spark start`, or set CLICKSTREAM_SPARK_THRIFT_PORT to its port."
             ) from error
 
     def close(self) -> None:

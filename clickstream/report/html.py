@@ -43,7 +43,7 @@ REASONS = (
 )
 # A colour-blind-friendly qualitative palette (Okabe-Ito), fixed so the output is deterministic.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
-# audit.refresh_runs.status values of a refresh that ended well (scripts/run_audit.py writes
+# audit.refresh_runs.status values of a refresh that ended well (clickstream/pipeline/audit.py writes
 # 'success', or 'nothing_to_do' when every landed day was already processed; 'running', 'failed').
 SUCCESS_STATUSES = ("success", "nothing_to_do")
 DURATION_BUCKETS = (  # (label, upper bound in seconds, exclusive; None = no bound)
@@ -726,7 +726,7 @@ def collect(con: duckdb.DuckDBPyConnection, now: datetime, top_pages: int) -> Re
     missing = [t for t in MAIN_TABLES if not wh.has("main", t)]
     if missing:
         data.notes.append(
-            "Missing tables (read as empty; run scripts/refresh.py first): "
+            "Missing tables (read as empty; run `clickstream refresh` first): "
             + ", ".join(f"main.{t}" for t in missing)
             + "."
         )
@@ -831,7 +831,7 @@ def write_report(warehouse: Path, output: Path | None = None, top_pages: int = 1
     """Write the report for `warehouse` (opened read-only) to `output`; returns its path."""
     warehouse = Path(warehouse)
     if not warehouse.exists():
-        raise FileNotFoundError(f"warehouse {warehouse} does not exist: run scripts/refresh.py first")
+        raise FileNotFoundError(f"warehouse {warehouse} does not exist: run `clickstream refresh` first")
     output = Path(output) if output else warehouse.parent / "report.html"
     now = now or datetime.now(UTC)
     with duckdb.connect(str(warehouse), read_only=True) as con:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from clickstream.paths import PipelinePaths
+from clickstream.paths import PROJECT_ROOT, PipelinePaths
 from clickstream.pipeline import refresh
 
 COMPARED_TABLES = {
@@ -34,6 +35,16 @@ def event(event_id: str, user_id: str, ts: object, event_type: str = "page_view"
     """One raw JSON line (bytes) for an event."""
     payload = {"event_id": event_id, "user_id": user_id, "event_type": event_type, "event_ts": ts, **extra}
     return json.dumps(payload).encode()
+
+
+def run_dbt(
+    paths: PipelinePaths, *arguments: str, work_dir: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run one dbt command on these paths exactly as `clickstream refresh` builds it (same
+    project, profiles, target and environment), with its target and log folders under `work_dir`
+    (never the project's own target/, which parallel tests would share); `env` overrides."""
+    command, base_env = refresh.dbt_command(paths, list(arguments), "dev", work_dir / "target", work_dir / "logs")
+    return subprocess.run(command, cwd=PROJECT_ROOT, env={**base_env, **(env or {})}, capture_output=True, text=True)
 
 
 @dataclass
@@ -62,7 +73,7 @@ class Pipeline:
         return path
 
     def refresh(self, *args: str, env: dict[str, str] | None = None, freshness: bool = False) -> int:
-        """Run scripts/refresh.py on this pipeline (freshness check off unless asked for)."""
+        """Run `clickstream refresh` on this pipeline (freshness check off unless asked for)."""
         old = {key: os.environ.get(key) for key in (env or {})}
         os.environ.update(env or {})
         try:
@@ -84,6 +95,12 @@ class Pipeline:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
+
+    def dbt(
+        self, *arguments: str, work_dir: Path, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run one plain dbt command on this pipeline (conftest.run_dbt)."""
+        return run_dbt(self.paths, *arguments, work_dir=work_dir, env=env)
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
         with duckdb.connect(str(self.paths.warehouse), read_only=True) as con:

@@ -1,8 +1,8 @@
-"""Compare every model after validation between DuckDB and Spark (issue #7), row for row.
+"""Compare every model after validation between DuckDB and Spark, row for row.
 
 Not a pytest file (the lead folds it into the real equality test). For each landing zone
 (the fixtures of test_incremental_sessions.py and test_enrichment.py, an edge-case zone for the
-URL / user-agent / revenue macros, and a generate_events.py sample):
+URL / user-agent / revenue macros, and a `clickstream generate` sample):
 
 1. full refresh on DuckDB (``dbt build --full-refresh``) into its own warehouse;
 2. export ``intermediate.int_click_events_validated`` and ``staging.stg_click_events__files`` to

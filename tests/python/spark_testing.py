@@ -1,4 +1,4 @@
-"""A real local Spark standalone cluster for the tests (scripts/spark_cluster.py): start it on free
+"""A real local Spark standalone cluster for the tests (`clickstream spark`): start it on free
 ports in a temporary state directory, talk to its master and Thrift server, stop it and make sure
 nothing of it is left running. Used by test_spark_cluster.py and test_spark_equality.py; import it
 only after checking that the Spark extra is installed."""

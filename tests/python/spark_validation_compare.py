@@ -1,9 +1,9 @@
-"""Compare int_click_events_validated on DuckDB and on the `spark` target (issue #7).
+"""Compare int_click_events_validated on DuckDB and on the `spark` target.
 
 Lands one raw landing zone with
   (a) the exact fixture of tests/python/test_validation_rules.py (main file, CRLF b.jsonl, gzip
       file with bad bytes, empty file),
-  (b) a generate_events.py sample with every kind of noise,
+  (b) a `clickstream generate` sample with every kind of noise,
   (c) hand-written edge lines (IPs of each kind, escapes, nested properties, extra fields,
       huge epoch milliseconds, fractions, offsets, JSON leniencies, over-long lines),
 runs `dbt seed` + `dbt run --select stg_click_events__files stg_click_events__lines

@@ -5,17 +5,15 @@ do not grow with history)."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import Pipeline
+from conftest import Pipeline, run_dbt
 from test_incremental_sessions import DAY1, land_two_days, session_id
 
-from clickstream.paths import PROJECT_ROOT
+from clickstream.paths import PipelinePaths
 
 DATED_TESTS = {
     "page_views": "fct_page_views__event_is_in_fct_events",
@@ -32,7 +30,6 @@ U1_SESSION = session_id("u1", "a1")  # a1 (page view), a2 (click) on DAY1
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
     """Two landing days refreshed one by one (page views, a duplicate, sessions across days)."""
-    from clickstream.paths import PipelinePaths
 
     base = tmp_path_factory.mktemp("dated")
     pipeline = Pipeline(PipelinePaths(base / "raw", base / "warehouse" / "w.duckdb", base / "exports"))
@@ -51,30 +48,14 @@ def run_dated_tests(
     if corruption:
         with duckdb.connect(str(warehouse)) as con:
             con.execute(corruption)
-    env = {
-        **os.environ,
-        **built.paths.environment(),
-        "CLICKSTREAM_WAREHOUSE": str(warehouse),
-        "DO_NOT_TRACK": "1",
-        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
-    }
-    target = tmp_path / "target"
-    result = subprocess.run(
-        [
-            str(PROJECT_ROOT / ".venv" / "bin" / "dbt"),
-            "test",
-            "--select",
-            *(DATED_TESTS[name] for name in names),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
+    result = built.dbt(
+        "test",
+        "--select",
+        *(DATED_TESTS[name] for name in names),
+        work_dir=tmp_path,
+        env={"CLICKSTREAM_WAREHOUSE": str(warehouse)},
     )
+    target = tmp_path / "target"
     compiled = [path.read_text() for path in (target / "compiled").rglob("*.sql")]
     assert len(compiled) == len(names), result.stdout[-3000:]
     return result.returncode, compiled, result.stdout
@@ -133,30 +114,9 @@ def test_a_dated_relationship_test_fails_on_the_broken_link_it_guards(
 def test_dated_tests_compile_before_the_warehouse_is_built(tmp_path: Path) -> None:
     """`dbt compile` (and `dbt docs generate`) on a warehouse not built yet: the dated tests do not
     query it for their bound, they leave the other table unbounded."""
-    env = {
-        **os.environ,
-        "CLICKSTREAM_WAREHOUSE": str(tmp_path / "empty.duckdb"),
-        "CLICKSTREAM_RAW_ROOT": str(tmp_path / "raw"),
-        "DO_NOT_TRACK": "1",
-        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
-    }
+    paths = PipelinePaths(tmp_path / "raw", tmp_path / "empty.duckdb", tmp_path / "exports")
+    result = run_dbt(paths, "compile", "--select", " ".join(DATED_TESTS.values()), work_dir=tmp_path)
     target = tmp_path / "target"
-    result = subprocess.run(
-        [
-            str(PROJECT_ROOT / ".venv" / "bin" / "dbt"),
-            "compile",
-            "--select",
-            " ".join(DATED_TESTS.values()),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
     assert result.returncode == 0, result.stdout[-3000:]
     compiled = [path.read_text() for path in (target / "compiled").rglob("*.sql")]
     assert len(compiled) == len(DATED_TESTS) and not any(">= date '" in sql for sql in compiled)

@@ -6,8 +6,6 @@ test-artifacts/docs.png (the lineage graph) and test-artifacts/docs-search.png."
 from __future__ import annotations
 
 import functools
-import os
-import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -70,29 +68,8 @@ def docs_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         ],
     )
     assert pipeline.refresh("--skip-export") == 0
-    target = base / "docs_target"
-    env = {
-        **os.environ,
-        **pipeline.paths.environment(),
-        "DO_NOT_TRACK": "1",
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
-    }
-    result = subprocess.run(
-        [
-            str(PROJECT_ROOT / ".venv" / "bin" / "dbt"),
-            "docs",
-            "generate",
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(base / "dbt_logs"),
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    result = pipeline.dbt("docs", "generate", work_dir=base / "docs")
+    target = base / "docs" / "target"
     assert result.returncode == 0, result.stdout[-3000:]
     assert (target / "index.html").exists() and (target / "catalog.json").exists()
 

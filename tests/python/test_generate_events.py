@@ -1,4 +1,4 @@
-"""Tests for scripts/generate_events.py (the synthetic click-event lander).
+"""Tests for `clickstream generate` (clickstream/ingest/generate.py, the synthetic click-event lander).
 
 Every run is tiny (a few thousand events per day) and goes to tmp_path; the
 script is loaded from its path so the tests work from any current directory.

@@ -6,14 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
 from datetime import datetime
 
 import pytest
 from conftest import Pipeline, event
-
-from clickstream.paths import PROJECT_ROOT
 
 DAY1, DAY2 = "2024-01-10", "2024-01-11"
 
@@ -150,15 +146,9 @@ def test_a_run_that_crashes_midway_is_recovered_by_rerunning(make_pipeline, full
 def test_plain_dbt_build_with_run_date_gives_the_same_tables(make_pipeline, full: Pipeline) -> None:
     pipeline = make_pipeline("plain_dbt", raw_root=full.paths.raw_root)
     pipeline.paths.warehouse.parent.mkdir(parents=True)
-    env = {**os.environ, **pipeline.paths.environment(), "DO_NOT_TRACK": "1", "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
-    dbt = str(PROJECT_ROOT / ".venv" / "bin" / "dbt")
     for day in (DAY1, DAY2):
-        result = subprocess.run(
-            [dbt, "build", "--vars", json.dumps({"run_date": day})],
-            cwd=PROJECT_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
+        result = pipeline.dbt(
+            "build", "--vars", json.dumps({"run_date": day}), work_dir=pipeline.paths.warehouse.parent
         )
         assert result.returncode == 0, result.stdout[-3000:]
     assert pipeline.snapshot() == full.snapshot()

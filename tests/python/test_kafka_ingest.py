@@ -3,7 +3,7 @@
 
 - round trip: a generated 3-day sample published to an 8-partition topic and landed with
   --dt-from-timestamp gives the same warehouse (fct_sessions, fct_events, ...) as landing the
-  same sample directly with generate_events.py;
+  same sample directly with `clickstream generate`;
 - every user's events land in one partition's files, in publish order;
 - SIGKILL at every stage of a file's life (and from outside while files are open): after each
   kill every committed offset is in a landed file; in the end every message is landed exactly

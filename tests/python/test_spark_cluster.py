@@ -1,4 +1,4 @@
-"""scripts/spark_cluster.py against a real local Spark standalone cluster (issue #7, docs/spark.md).
+"""`clickstream spark` against a real local Spark standalone cluster (docs/spark.md).
 
 Skipped unless the optional Spark extra is installed (``make spark-setup``: pyspark, dbt-spark with
 PyHive) and Java is on PATH. One cluster (master, one 1-core worker, the Thrift server) is started

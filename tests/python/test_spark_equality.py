@@ -1,13 +1,13 @@
-"""The same dbt project on a real local Spark cluster gives exactly DuckDB's tables (issue #7).
+"""The same dbt project on a real local Spark cluster gives exactly DuckDB's tables.
 
 One landing zone holds the pipeline tests' fixtures — every validation rule of
 test_validation_rules.py (invalid UTF-8, blank lines, CRLF, gzip, an empty file, each quarantine
 reason, duplicates, a 1 MB line) and the sessionization cases of test_incremental_sessions.py (gap
 ties, midnight, late events bridging stored sessions) — plus a generated sample over the same
 two landing days with every kind of noise, late arrivals, too-late sessions, bots, channels,
-devices, IPv4/IPv6 and purchases (the enrichment cases). It is refreshed with scripts/refresh.py
+devices, IPv4/IPv6 and purchases (the enrichment cases). It is refreshed with `clickstream refresh`
 day by day and then as a full refresh, on DuckDB and with ``--target spark_cluster`` on a cluster
-started by scripts/spark_cluster.py (master, one worker, Thrift server). fct_events, fct_sessions
+started by `clickstream spark` (master, one worker, Thrift server). fct_events, fct_sessions
 and quarantined_events — and every other public table — must be equal row for row, every column
 compared as text. To keep CI short, the Spark day-by-day refresh builds the models without their
 data tests (``--skip-tests``); the Spark full refresh runs every data and unit test (``--unit-tests``).
