@@ -261,10 +261,10 @@ def main(argv: list[str] | None = None, prog: str = "clickstream kafka publish")
     stats = PublishStats()
     with tempfile.TemporaryDirectory(prefix="clickstream-publish-") as tmp:
         if args.generate:
-            from clickstream.ingest import generate as generate_events
+            from clickstream.ingest import generate
 
             raw_root = Path(tmp) / "raw"
-            code = generate_events.main(
+            code = generate.main(
                 [
                     "--start-date",
                     args.start_date,

@@ -13,7 +13,7 @@ import logging
 import sys
 from datetime import UTC, date, datetime, timedelta
 
-from clickstream.ingest import generate as generate_events
+from clickstream.ingest import generate
 from clickstream.paths import PipelinePaths, landed_days
 from clickstream.pipeline import docs, refresh
 from clickstream.report import html as report
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None, prog: str = "clickstream sample") -> int
             paths.raw_root,
         )
     else:
-        code = generate_events.main(
+        code = generate.main(
             [
                 "--start-date",
                 start.isoformat(),
