@@ -1,7 +1,10 @@
 """Export the warehouse's public tables to Parquet, partitioned by date.
 
 Layout: ``<export root>/<table>/<date column>=YYYY-MM-DD/data_0.parquet``, one file per
-partition, rows in a fixed order (so the same table gives the same bytes).
+partition, rows in a fixed order (so the same table gives the same bytes). The files hold every
+column but the partition column, whose value is the directory name (the standard hive layout,
+which pandas, pyarrow, polars, DuckDB and Spark all read); exports written before that layout
+are brought to it by ``clickstream export --all``.
 
 Each partition is written to ``<export root>/.staging/`` first and then moved into place with an
 atomic rename, so a reader sees the old file or the new one, never a half-written one. A
@@ -97,6 +100,15 @@ def copy_atomically(wh: Warehouse, query: str, staging_file: Path, final_file: P
     os.replace(staging_file, final_file)
 
 
+def file_columns(wh: Warehouse, table: ExportTable) -> list[str]:
+    """The columns of one partition's file: the table's, in its order, without the partition
+    column, whose value is the directory name (the standard hive layout: pandas and pyarrow refuse
+    a dataset whose files also hold the partition column). Named one by one, as Spark SQL has no
+    `select * except`."""
+    names, _ = wh.query_with_names(f"select * from main.{table.name} limit 0")
+    return [name for name in names if name != table.date_column]
+
+
 def write_partition(wh: Warehouse, export_root: Path, table: ExportTable, day: date) -> int:
     """Rewrite one partition atomically; remove it when it has no rows. Returns the row count."""
     final_dir = partition_dir(export_root, table, day)
@@ -106,8 +118,8 @@ def write_partition(wh: Warehouse, export_root: Path, table: ExportTable, day: d
             shutil.rmtree(final_dir)
         return 0
     query = (
-        f"select * from main.{table.name} where {table.date_column} = DATE '{day.isoformat()}' "
-        f"order by {table.order_by}"
+        f"select {', '.join(file_columns(wh, table))} from main.{table.name} "
+        f"where {table.date_column} = DATE '{day.isoformat()}' order by {table.order_by}"
     )
     copy_atomically(
         wh, query, export_root / ".staging" / table.name / final_dir.name / DATA_FILE, final_dir / DATA_FILE
