@@ -529,7 +529,8 @@ class Config:
         return [self.start_date + timedelta(days=i) for i in range(self.days)]
 
 
-def _date_arg(text: str) -> date:
+def date_arg(text: str) -> date:
+    """A YYYY-MM-DD option value, or an argparse error that shows the expected form."""
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {text!r}")
     try:
@@ -610,7 +611,7 @@ def build_parser(prog: str = "clickstream generate") -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add = parser.add_argument
-    add("--start-date", required=True, type=_date_arg, metavar="YYYY-MM-DD", help="first landing day (UTC)")
+    add("--start-date", required=True, type=date_arg, metavar="YYYY-MM-DD", help="first landing day (UTC)")
     add(
         "--days",
         type=_int_arg(1),

@@ -9,35 +9,35 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from clickstream.paths import PROJECT_ROOT, PipelinePaths
-from clickstream.pipeline.refresh import dbt_executable
+from clickstream.pipeline.refresh import dbt_command
 
 LOG = logging.getLogger("clickstream.docs")
 
 
-def dbt_environment(paths: PipelinePaths) -> dict[str, str]:
-    """The environment of a dbt docs command on these paths (no usage tracking)."""
-    return {**os.environ, **paths.environment(), "DO_NOT_TRACK": "1", "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
+# `dbt docs serve` serves what `dbt docs generate` wrote: both use the project's target/.
+DOCS_TARGET = PROJECT_ROOT / "target"
+DOCS_LOGS = PROJECT_ROOT / "logs"
+
+
+class DocsError(RuntimeError):
+    """dbt could not build the docs site; the message says why and what to do."""
+
+
+def docs_command(paths: PipelinePaths, *arguments: str) -> tuple[list[str], dict[str, str]]:
+    """A `dbt docs ...` command line and environment, built like every dbt command of the
+    pipeline (refresh.dbt_command)."""
+    return dbt_command(paths, ["docs", *arguments], "dev", DOCS_TARGET, DOCS_LOGS)
 
 
 def generate_docs(paths: PipelinePaths) -> Path:
     """Run `dbt docs generate --static`; returns the self-contained HTML page."""
-    command = [
-        dbt_executable(),
-        "docs",
-        "generate",
-        "--static",
-        "--project-dir",
-        str(PROJECT_ROOT),
-        "--profiles-dir",
-        str(PROJECT_ROOT),
-    ]
-    result = subprocess.run(command, cwd=PROJECT_ROOT, env=dbt_environment(paths), capture_output=True, text=True)
+    command, env = docs_command(paths, "generate", "--static")
+    result = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         raise DocsError(
             "dbt docs generate failed:\n"
@@ -45,30 +45,15 @@ def generate_docs(paths: PipelinePaths) -> Path:
             + "\nFix the error above (usually a missing warehouse: run `clickstream refresh` first), "
             "then run `clickstream docs` again."
         )
-    return PROJECT_ROOT / "target" / "static_index.html"
-
-
-class DocsError(RuntimeError):
-    """dbt could not build the docs site; the message says why and what to do."""
+    return DOCS_TARGET / "static_index.html"
 
 
 def serve_docs(paths: PipelinePaths, port: int) -> int:
     """Serve the generated site with `dbt docs serve` until Ctrl-C; returns dbt's exit code."""
-    command = [
-        dbt_executable(),
-        "docs",
-        "serve",
-        "--port",
-        str(port),
-        "--no-browser",
-        "--project-dir",
-        str(PROJECT_ROOT),
-        "--profiles-dir",
-        str(PROJECT_ROOT),
-    ]
+    command, env = docs_command(paths, "serve", "--port", str(port), "--no-browser")
     LOG.info("serving the docs on http://127.0.0.1:%d (Ctrl-C stops)", port)
     try:
-        return subprocess.run(command, cwd=PROJECT_ROOT, env=dbt_environment(paths)).returncode
+        return subprocess.run(command, cwd=PROJECT_ROOT, env=env).returncode
     except KeyboardInterrupt:
         return 0
 

@@ -109,8 +109,9 @@ def file_columns(wh: Warehouse, table: ExportTable) -> list[str]:
     return [name for name in names if name != table.date_column]
 
 
-def write_partition(wh: Warehouse, export_root: Path, table: ExportTable, day: date) -> int:
-    """Rewrite one partition atomically; remove it when it has no rows. Returns the row count."""
+def write_partition(wh: Warehouse, export_root: Path, table: ExportTable, day: date, columns: list[str]) -> int:
+    """Rewrite one partition atomically with these columns (file_columns()); remove it when it has
+    no rows. Returns the row count."""
     final_dir = partition_dir(export_root, table, day)
     [(rows,)] = wh.query(f"select count(*) from main.{table.name} where {table.date_column} = DATE '{day.isoformat()}'")
     if rows == 0:
@@ -118,7 +119,7 @@ def write_partition(wh: Warehouse, export_root: Path, table: ExportTable, day: d
             shutil.rmtree(final_dir)
         return 0
     query = (
-        f"select {', '.join(file_columns(wh, table))} from main.{table.name} "
+        f"select {', '.join(columns)} from main.{table.name} "
         f"where {table.date_column} = DATE '{day.isoformat()}' order by {table.order_by}"
     )
     copy_atomically(
@@ -182,8 +183,9 @@ def export(paths: PipelinePaths, rewrite_all: bool = False, target: str = "dev")
             todo = sorted(set(todo) | {(name, date.fromisoformat(day)) for name, day in earlier})
         pending_path.write_text(json.dumps([[name, day.isoformat()] for name, day in todo]))
         written = removed = 0
+        columns = {name: file_columns(wh, TABLES_BY_NAME[name]) for name in sorted({name for name, _ in todo})}
         for index, (name, day) in enumerate(todo, start=1):
-            rows = write_partition(wh, export_root, TABLES_BY_NAME[name], day)
+            rows = write_partition(wh, export_root, TABLES_BY_NAME[name], day, columns[name])
             written += rows > 0
             removed += rows == 0
             if index % 25 == 0 or index == len(todo):

@@ -28,7 +28,7 @@ def build_parser(prog: str = "clickstream sample") -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--start-date",
-        type=parse_day,
+        type=generate.date_arg,
         default=None,
         metavar="YYYY-MM-DD",
         help="first landing day of the sample (default: the sample ends on the current UTC day); "
@@ -38,14 +38,6 @@ def build_parser(prog: str = "clickstream sample") -> argparse.ArgumentParser:
     parser.add_argument("--events-per-day", type=int, default=100_000, help="events generated per day")
     parser.add_argument("--seed", type=int, default=42, help="generator seed (same seed, same bytes)")
     return parser
-
-
-def parse_day(text: str) -> date:
-    """A YYYY-MM-DD option value, or an argparse error that shows the expected form."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
 
 
 def sample_start(today: date, days: int) -> date:
