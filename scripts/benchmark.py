@@ -5,7 +5,7 @@ Generates ``--days`` x ``--events-per-day`` events (`clickstream generate`) unde
 directory, then measures, on the same files:
 
 1. lower bound: DuckDB reading every raw line once (``read_csv`` of one VARCHAR column with the
-   options of macros/read_raw_lines.sql, ``count(*)`` plus ``sum(strlen(line))``);
+   options of macros/ingest/read_raw_lines.sql, ``count(*)`` plus ``sum(strlen(line))``);
 2. full refresh: ```clickstream refresh --full-refresh``` (dbt build with its tests, then the
    Parquet export) into a fresh warehouse: seconds, valid events/s, raw lines/s and the peak
    resident memory of the whole process tree (refresh.py + dbt);
@@ -67,7 +67,7 @@ TARGET_SPEEDUP = 10.0
 SMALL_EVENTS = 2_000_000
 SMOKE_DAYS, SMOKE_EVENTS_PER_DAY = 2, 3000
 
-#: The options of macros/read_raw_lines.sql (keep in sync): one VARCHAR column per line, no
+#: The options of macros/ingest/read_raw_lines.sql (keep in sync): one VARCHAR column per line, no
 #: quoting, NUL as delimiter, rejects (invalid UTF-8, too long) stored instead of failing.
 MAX_LINE_BYTES = 16 * 1024 * 1024
 READ_RAW_LINES_SQL = """

@@ -1,11 +1,13 @@
 """Make a copy of a warehouse with k times more history, to measure how a daily refresh's cost
 depends on the length of history (a daily refresh should cost in proportion to the new day).
 
-The copy gets `--copies` extra copies of every public table's rows (the marts: events, sessions,
-page views, duplicates, quarantine, users, aggregates), each moved earlier by a whole number of
-"history spans" (the warehouse's date range plus a gap, so copies never share a session or a
-late-arrival window with each other or with the real rows) and with every id and user id
-suffixed ``-h<k>`` (so keys stay unique and copies are other users). Rows are written oldest copy
+The copy gets `--copies` extra copies of every public table's rows (the models in models/marts/:
+events, sessions, page views, duplicates, quarantine, users, aggregates; clickstream/pipeline/
+contract.py), each moved earlier by a whole number of "history spans" (the warehouse's date range
+plus a gap, so copies never share a session or a late-arrival window with each other or with the
+real rows): every DATE and TIMESTAMP column moves. Every id (the text columns named ``*_id``, and
+the table's key when it is text) is suffixed ``-h<k>`` (so keys stay unique and copies are other
+users). Rows are written oldest copy
 first, then the real rows, as a warehouse built day by day would store them. Row counts and
 history length grow by (copies + 1); the run audit and the intermediate tables are kept as they
 are, so the next landing day can be refreshed on the copy like on the original.
@@ -29,6 +31,8 @@ from pathlib import Path
 
 import duckdb
 
+from clickstream.pipeline import contract
+
 LOG = logging.getLogger("clickstream.inflate_history")
 
 
@@ -41,22 +45,16 @@ class HistoryTable:
     id_columns: tuple[str, ...]
 
 
-HISTORY_TABLES: tuple[HistoryTable, ...] = (
-    HistoryTable("fct_events", ("event_ts", "event_date", "dt"), ("event_id", "session_id", "user_id")),
-    HistoryTable("fct_page_views", ("event_ts", "event_date"), ("event_id", "session_id", "user_id")),
-    HistoryTable(
-        "fct_sessions",
-        ("session_start", "session_end", "session_date", "first_dt", "last_dt"),
-        ("session_id", "user_id"),
-    ),
-    HistoryTable("duplicate_events", ("dt", "kept_dt"), ("duplicate_id", "event_id")),
-    HistoryTable("quarantined_events", ("dt",), ("quarantine_id",)),
-    HistoryTable("dim_users", ("first_seen_at", "last_seen_at", "first_seen_date"), ("user_id",)),
-    HistoryTable("agg_daily_clicks", ("event_date",), ()),
-    HistoryTable("agg_daily_traffic", ("session_date",), ("traffic_key",)),
-    HistoryTable("agg_daily_funnel", ("session_date",), ()),
-    HistoryTable("agg_ingest_daily", ("dt",), ()),
-)
+def history_table(con: duckdb.DuckDBPyConnection, table: contract.PublicTable) -> HistoryTable:
+    """The columns to move back (DATE, TIMESTAMP) and to suffix (text `*_id`, and a text key) of a table."""
+    types = con.execute(
+        "select column_name, data_type from duckdb_columns() where schema_name = 'main' and table_name = ? "
+        "order by column_index",
+        [table.name],
+    ).fetchall()
+    times = tuple(name for name, kind in types if kind == "DATE" or kind.startswith("TIMESTAMP"))
+    ids = tuple(name for name, kind in types if kind == "VARCHAR" and (name.endswith("_id") or name == table.key))
+    return HistoryTable(table.name, times, ids)
 
 
 class InflateError(Exception):
@@ -116,11 +114,12 @@ def inflate(warehouse: Path, output: Path, copies: int, gap_days: int = 7, memor
     shutil.copyfile(warehouse, output)
     counts: dict[str, int] = {}
     try:
+        public = contract.public_tables(contract.project_manifest())
         with duckdb.connect(str(output)) as con:
             con.execute(f"set memory_limit = '{memory_limit}'")
             missing = [
                 table.name
-                for table in HISTORY_TABLES
+                for table in public
                 if con.execute(
                     "select count(*) from duckdb_tables() where schema_name = 'main' and table_name = ?", [table.name]
                 ).fetchone()[0]
@@ -133,7 +132,7 @@ def inflate(warehouse: Path, output: Path, copies: int, gap_days: int = 7, memor
                 )
             span = history_span_days(con, gap_days)
             LOG.info("adding %d copies of the history, each %d days earlier than the last", copies, span)
-            for table in HISTORY_TABLES:
+            for table in (history_table(con, public_table) for public_table in public):
                 started = time.monotonic()
                 counts[table.name] = inflate_table(con, table, copies, span)
                 LOG.info("%s: %d rows (%.1f s)", table.name, counts[table.name], time.monotonic() - started)
@@ -177,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         counts = inflate(args.warehouse, args.output, args.copies, args.gap_days, args.memory_limit)
-    except InflateError as error:
+    except (InflateError, contract.ContractError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"{args.output}: " + ", ".join(f"{name} {rows}" for name, rows in counts.items()))

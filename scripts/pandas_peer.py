@@ -18,11 +18,13 @@ the dbt models (README "Rules"), so that its output can be compared with the pip
 4. sessions per user ordered by event_ts then event_id; a gap strictly greater than the timeout
    starts a new session; session_id = md5(user_id || 0x1F || first event_id).
 
-Outputs (under ``--output-dir``, each table's folder replaced on every run)::
+Outputs (under ``--output-dir``, each table's folder replaced on every run), in the layout of the
+pipeline's export (clickstream/pipeline/export.py): hive directories, the partition column in the
+directory name only, one ZSTD file per date::
 
-    fct_events/event_date=YYYY-MM-DD/*.parquet
-    fct_sessions/session_date=YYYY-MM-DD/*.parquet
-    quarantined_events/dt=YYYY-MM-DD/*.parquet
+    fct_events/event_date=YYYY-MM-DD/data_0.parquet
+    fct_sessions/session_date=YYYY-MM-DD/data_0.parquet
+    quarantined_events/dt=YYYY-MM-DD/data_0.parquet
 
 It always processes every landed day at once (the equivalent of a full refresh). Needs pandas
 and pyarrow (requirements.txt).
@@ -50,18 +52,12 @@ from typing import Any
 import pandas as pd
 
 from clickstream.paths import DT_DIR_PATTERN, PROJECT_ROOT, RAW_FILE_SUFFIXES, PipelinePaths
+from clickstream.pipeline.contract import quarantine_reasons
 
 LOG = logging.getLogger("clickstream.pandas_peer")
 
-REASONS = (
-    "invalid_encoding",
-    "malformed_json",
-    "invalid_field",
-    "invalid_timestamp",
-    "unknown_event_type",
-    "future_event",
-    "too_late",
-)
+# The reason codes in rule order: the quarantine_reasons seed (seeds/quarantine_reasons.csv).
+REASONS = quarantine_reasons()
 KNOWN_FIELDS = (
     "event_id",
     "user_id",
@@ -73,7 +69,7 @@ KNOWN_FIELDS = (
     "ip",
     "properties",
 )
-# Same pattern as macros/parse_event_ts.sql; [0-9] rather than \d (which matches any Unicode digit).
+# Same pattern as macros/validation/parse_event_ts.sql; [0-9] rather than \d (which matches any Unicode digit).
 ISO_TS = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,6})?"
     r"(Z|[+-][0-9]{2}:[0-9]{2})?"
@@ -373,10 +369,12 @@ def run(raw_root: Path, output_dir: Path, rules: Rules) -> Counts:
     output_dir.mkdir(parents=True, exist_ok=True)
     for table in OUTPUT_TABLES:
         shutil.rmtree(output_dir / table, ignore_errors=True)
-    events.to_parquet(output_dir / "fct_events", partition_cols=["event_date"], index=False)
-    sessions.to_parquet(output_dir / "fct_sessions", partition_cols=["session_date"], index=False)
+    # the export's layout: one data_0.parquet per partition, without the partition column
+    layout = {"index": False, "compression": "zstd", "basename_template": "data_{i}.parquet"}
+    events.to_parquet(output_dir / "fct_events", partition_cols=["event_date"], **layout)
+    sessions.to_parquet(output_dir / "fct_sessions", partition_cols=["session_date"], **layout)
     if len(quarantined):
-        quarantined.to_parquet(output_dir / "quarantined_events", partition_cols=["dt"], index=False)
+        quarantined.to_parquet(output_dir / "quarantined_events", partition_cols=["dt"], **layout)
     LOG.info("wrote Parquet under %s (%.1f s)", output_dir, time.monotonic() - started)
     return counts
 

@@ -25,7 +25,9 @@ from pathlib import Path
 
 import duckdb
 
-DDL = """
+from clickstream.pipeline.contract import quarantine_reasons
+
+DDL_TEMPLATE = """
 create schema if not exists audit;
 create table if not exists audit.refresh_runs (
     run_id varchar primary key,
@@ -48,13 +50,7 @@ create table if not exists audit.refresh_run_days (
     lines_read bigint,
     blank_lines bigint,
     quarantined_lines bigint,
-    invalid_encoding_lines bigint,
-    malformed_json_lines bigint,
-    invalid_field_lines bigint,
-    invalid_timestamp_lines bigint,
-    unknown_event_type_lines bigint,
-    future_event_lines bigint,
-    too_late_lines bigint,
+    {reason_columns}
     duplicate_lines bigint,
     valid_events bigint,
     sessions_inserted bigint,
@@ -77,6 +73,17 @@ create table if not exists audit.refresh_run_steps (
     message varchar
 );
 """
+
+
+def audit_ddl() -> str:
+    """The audit schema's DDL: one <reason>_lines column per quarantine reason (the
+    quarantine_reasons seed), also added to an audit table created before the reason existed."""
+    reasons = quarantine_reasons()
+    columns = "\n    ".join(f"{reason}_lines bigint," for reason in reasons)
+    added = "".join(
+        f"alter table audit.refresh_run_days add column if not exists {reason}_lines bigint;\n" for reason in reasons
+    )
+    return DDL_TEMPLATE.format(reason_columns=columns) + added
 
 
 def utc_now() -> datetime:
@@ -118,7 +125,7 @@ class RunAudit:
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(str(self.warehouse))
-        con.execute(DDL)
+        con.execute(audit_ddl())
         return con
 
     def start(self, landing_days: list[str]) -> None:

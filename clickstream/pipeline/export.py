@@ -1,18 +1,23 @@
-"""Export the warehouse's public tables to Parquet, partitioned by date.
+"""Export the warehouse's public tables to Parquet, in the standard hive layout every reader opens.
 
-Layout: ``<export root>/<table>/<date column>=YYYY-MM-DD/data_0.parquet``, one file per
-partition, rows in a fixed order (so the same table gives the same bytes). The files hold every
-column but the partition column, whose value is the directory name (the standard hive layout,
-which pandas, pyarrow, polars, DuckDB and Spark all read); exports written before that layout
-are brought to it by ``clickstream export --all``.
+What is exported, and how, is each mart's own config (``meta.export`` in
+``models/marts/<mart>.sql``, read through clickstream/pipeline/contract.py): a table with a
+``partition_column`` is written as ``<export root>/<table>/<column>=YYYY-MM-DD/data_0.parquet``,
+one file per date, holding every column of the table except the partition column (its value is
+the directory name, as hive partitioning has it, so pandas, pyarrow, polars, DuckDB and Spark
+read the directory with the column typed alike); a table without one as
+``<export root>/<table>/data_0.parquet``, every column. Files are ZSTD-compressed and their rows
+are in the table's ``order_by`` (so the same table gives the same bytes).
 
-Each partition is written to ``<export root>/.staging/`` first and then moved into place with an
+Each file is written to ``<export root>/.staging/`` first and then moved into place with an
 atomic rename, so a reader sees the old file or the new one, never a half-written one. A
 partition that has become empty is removed.
 
-By default only the partitions that the last refresh changed are rewritten (the warehouse's
-``intermediate.int_refresh_changed_partitions``); ``--all`` rewrites every partition and removes
-partitions (and stray files) that no longer exist in the table. A partly failed export is
+By default only the partitions that the last refresh changed are rewritten (clickstream/pipeline/
+changes.py); ``--all`` rewrites every partition and removes partitions (and stray files) that no
+longer exist in the table. A table whose export directory is not in the current layout (files
+that still hold the partition column, written before it was left out, or directories named by
+another partition column) is rewritten whole by the next export. A partly failed export is
 finished by the next run: the partitions still to write are kept in
 ``<export root>/_pending_partitions.json`` until they are all written.
 """
@@ -26,11 +31,14 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import duckdb
+
 from clickstream.paths import PipelinePaths
+from clickstream.pipeline import changes
+from clickstream.pipeline.contract import ContractError, PublicTable, exported_tables, run_manifest
 from clickstream.pipeline.warehouse import TARGETS, Warehouse, WarehouseUnavailable, check_target, open_warehouse
 
 LOG = logging.getLogger("clickstream.export")
@@ -38,55 +46,60 @@ PENDING_FILE = "_pending_partitions.json"
 DATA_FILE = "data_0.parquet"
 
 
-@dataclass(frozen=True)
-class ExportTable:
-    """A warehouse table exported to Parquet, partitioned by one date column."""
-
-    name: str
-    date_column: str
-    order_by: str
-
-
-EXPORT_TABLES: tuple[ExportTable, ...] = (
-    ExportTable("fct_events", "event_date", "event_ts, event_id"),
-    ExportTable("fct_sessions", "session_date", "session_start, session_id"),
-    ExportTable("fct_page_views", "event_date", "event_ts, event_id"),
-    ExportTable("agg_daily_clicks", "event_date", "event_date"),
-    ExportTable("agg_daily_traffic", "session_date", "session_date, channel, device_category"),
-    ExportTable("agg_daily_funnel", "session_date", "session_date"),
-    ExportTable("quarantined_events", "dt", "file_name, line_number"),
-)
-# Tables without a date to partition by: rewritten whole (one file, atomically) on every export.
-UNPARTITIONED_TABLES: dict[str, str] = {"dim_users": "user_id"}
-TABLES_BY_NAME = {table.name: table for table in EXPORT_TABLES}
-
-
-def partition_dir(export_root: Path, table: ExportTable, day: date) -> Path:
+def partition_dir(export_root: Path, table: PublicTable, day: date) -> Path:
     """The directory of one export partition."""
-    return export_root / table.name / f"{table.date_column}={day.isoformat()}"
+    return export_root / table.name / f"{table.partition_column}={day.isoformat()}"
 
 
-def changed_partitions(wh: Warehouse) -> list[tuple[str, date]]:
-    """(table, date) pairs the last dbt run changed, for the exported tables."""
-    if not wh.table_exists("intermediate", "int_refresh_changed_partitions"):
-        return []
-    rows = wh.query(
-        "select table_name, cast(partition_date as string) from intermediate.int_refresh_changed_partitions "
-        "order by table_name, partition_date"
-    )
-    return [(name, date.fromisoformat(day)) for name, day in rows if name in TABLES_BY_NAME]
+def partition_day(table: PublicTable, directory_name: str) -> date | None:
+    """The date of a partition directory's name (`<partition column>=YYYY-MM-DD`), else None."""
+    prefix = f"{table.partition_column}="
+    if not directory_name.startswith(prefix):
+        return None
+    try:
+        return date.fromisoformat(directory_name[len(prefix) :])
+    except ValueError:
+        return None
 
 
-def all_partitions(wh: Warehouse) -> list[tuple[str, date]]:
-    """Every (table, date) partition present in the exported tables."""
+def all_partitions(wh: Warehouse, tables: list[PublicTable]) -> list[tuple[str, date]]:
+    """Every (table, date) partition present in these partitioned tables."""
     pairs: list[tuple[str, date]] = []
-    for table in EXPORT_TABLES:
+    for table in tables:
         days = wh.query(
-            f"select distinct cast({table.date_column} as string) from main.{table.name} "
-            f"where {table.date_column} is not null order by 1"
+            f"select distinct cast({table.partition_column} as string) from main.{table.name} "
+            f"where {table.partition_column} is not null order by 1"
         )
         pairs.extend((table.name, date.fromisoformat(day)) for (day,) in days)
     return pairs
+
+
+def file_columns(wh: Warehouse, table: PublicTable) -> list[str]:
+    """The columns an export file of the table holds: the table's, in its order, without the
+    partition column (named explicitly: Spark SQL has no `select * except`)."""
+    names, _ = wh.query_with_names(f"select * from main.{table.name} limit 0")
+    return [name for name in names if name != table.partition_column]
+
+
+def out_of_layout(export_root: Path, table: PublicTable) -> str | None:
+    """Why the table's export directory is not in the current layout (so that it must be
+    rewritten whole), or None: a child not named `<partition column>=YYYY-MM-DD`, or a file that
+    holds the partition column (the first partition's: files are only ever written whole)."""
+    table_dir = export_root / table.name
+    if not table_dir.is_dir():
+        return None
+    children = sorted(table_dir.iterdir())
+    foreign = [child.name for child in children if partition_day(table, child.name) is None]
+    if foreign:
+        return f"{foreign[0]} is not a {table.partition_column}=YYYY-MM-DD directory"
+    first = next((child / DATA_FILE for child in children if (child / DATA_FILE).is_file()), None)
+    if first is None:
+        return None
+    with duckdb.connect() as con:
+        columns = {row[0] for row in con.execute("select name from parquet_schema(?)", [str(first)]).fetchall()}
+    if table.partition_column in columns:
+        return f"{first.relative_to(export_root)} holds the partition column {table.partition_column}"
+    return None
 
 
 def copy_atomically(wh: Warehouse, query: str, staging_file: Path, final_file: Path) -> None:
@@ -100,60 +113,46 @@ def copy_atomically(wh: Warehouse, query: str, staging_file: Path, final_file: P
     os.replace(staging_file, final_file)
 
 
-def file_columns(wh: Warehouse, table: ExportTable) -> list[str]:
-    """The columns of one partition's file: the table's, in its order, without the partition
-    column, whose value is the directory name (the standard hive layout: pandas and pyarrow refuse
-    a dataset whose files also hold the partition column). Named one by one, as Spark SQL has no
-    `select * except`."""
-    names, _ = wh.query_with_names(f"select * from main.{table.name} limit 0")
-    return [name for name in names if name != table.date_column]
-
-
-def write_partition(wh: Warehouse, export_root: Path, table: ExportTable, day: date, columns: list[str]) -> int:
-    """Rewrite one partition atomically with these columns (file_columns()); remove it when it has
-    no rows. Returns the row count."""
+def write_partition(wh: Warehouse, export_root: Path, table: PublicTable, columns: list[str], day: date) -> int:
+    """Rewrite one partition atomically; remove it when it has no rows. Returns the row count."""
     final_dir = partition_dir(export_root, table, day)
-    [(rows,)] = wh.query(f"select count(*) from main.{table.name} where {table.date_column} = DATE '{day.isoformat()}'")
+    where = f"{table.partition_column} = DATE '{day.isoformat()}'"
+    [(rows,)] = wh.query(f"select count(*) from main.{table.name} where {where}")
     if rows == 0:
         if final_dir.exists():
             shutil.rmtree(final_dir)
         return 0
-    query = (
-        f"select {', '.join(columns)} from main.{table.name} "
-        f"where {table.date_column} = DATE '{day.isoformat()}' order by {table.order_by}"
-    )
+    query = f"select {', '.join(columns)} from main.{table.name} where {where} order by {table.order_by_sql}"
     copy_atomically(
         wh, query, export_root / ".staging" / table.name / final_dir.name / DATA_FILE, final_dir / DATA_FILE
     )
     return rows
 
 
-def write_whole_tables(wh: Warehouse, export_root: Path) -> int:
-    """Rewrite each unpartitioned table as <export root>/<table>/data_0.parquet; returns files written."""
-    for name, order_by in UNPARTITIONED_TABLES.items():
-        copy_atomically(
-            wh,
-            f"select * from main.{name} order by {order_by}",
-            export_root / ".staging" / name / DATA_FILE,
-            export_root / name / DATA_FILE,
-        )
-    return len(UNPARTITIONED_TABLES)
+def write_whole_table(wh: Warehouse, export_root: Path, table: PublicTable) -> None:
+    """Rewrite an unpartitioned table as <export root>/<table>/data_0.parquet and remove anything
+    else in its directory (e.g. partitions of an earlier layout)."""
+    columns = file_columns(wh, table)
+    copy_atomically(
+        wh,
+        f"select {', '.join(columns)} from main.{table.name} order by {table.order_by_sql}",
+        export_root / ".staging" / table.name / DATA_FILE,
+        export_root / table.name / DATA_FILE,
+    )
+    for stray in (export_root / table.name).iterdir():
+        if stray.name != DATA_FILE:
+            shutil.rmtree(stray) if stray.is_dir() else stray.unlink()
 
 
-def remove_orphans(export_root: Path, keep: set[tuple[str, date]]) -> int:
-    """Remove partition directories and files of exported tables that are not in `keep`."""
+def remove_orphans(export_root: Path, tables: list[PublicTable], keep: set[tuple[str, date]]) -> int:
+    """Remove partition directories and files of these tables that are not in `keep`."""
     removed = 0
-    for table in EXPORT_TABLES:
+    for table in tables:
         table_dir = export_root / table.name
         if not table_dir.is_dir():
             continue
-        prefix = f"{table.date_column}="
         for child in table_dir.iterdir():
-            day_text = child.name[len(prefix) :] if child.name.startswith(prefix) else None
-            try:
-                day = date.fromisoformat(day_text) if day_text else None
-            except ValueError:
-                day = None
+            day = partition_day(table, child.name)
             if day is None or (table.name, day) not in keep:
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
                 removed += 1
@@ -165,34 +164,50 @@ def remove_orphans(export_root: Path, keep: set[tuple[str, date]]) -> int:
     return removed
 
 
-def export(paths: PipelinePaths, rewrite_all: bool = False, target: str = "dev") -> dict[str, int]:
+def export(
+    paths: PipelinePaths, rewrite_all: bool = False, target: str = "dev", manifest: dict | None = None
+) -> dict[str, int]:
     """Export changed (or all) partitions of the warehouse of a dbt target (DuckDB file, or the
-    Spark cluster: clickstream/pipeline/warehouse.py); returns counts of partitions written and removed."""
+    Spark cluster: clickstream/pipeline/warehouse.py), as the manifest's models say (default:
+    the manifest of the warehouse's last dbt run); returns counts of partitions written and removed."""
+    tables = exported_tables(manifest if manifest is not None else run_manifest(paths, target))
+    partitioned = {table.name: table for table in tables if table.partition_column}
     export_root = paths.export_root
     export_root.mkdir(parents=True, exist_ok=True)
     pending_path = export_root / PENDING_FILE
     started = time.monotonic()
     with open_warehouse(target, paths.warehouse) as wh:
         if rewrite_all:
-            todo = all_partitions(wh)
+            rebuilt = list(partitioned.values())
         else:
-            todo = changed_partitions(wh)
+            rebuilt = []
+            for table in partitioned.values():
+                reason = out_of_layout(export_root, table)
+                if reason:
+                    LOG.info("rewriting every partition of %s: %s", table.name, reason)
+                    rebuilt.append(table)
+        todo = all_partitions(wh, rebuilt)
+        if not rewrite_all:
+            todo += [pair for pair in changes.changed_partitions(wh) if pair[0] in partitioned]
         if pending_path.exists():
             earlier = json.loads(pending_path.read_text())
             LOG.info("finishing %d partitions left by an earlier export", len(earlier))
-            todo = sorted(set(todo) | {(name, date.fromisoformat(day)) for name, day in earlier})
+            todo += [(name, date.fromisoformat(day)) for name, day in earlier if name in partitioned]
+        todo = sorted(set(todo))
         pending_path.write_text(json.dumps([[name, day.isoformat()] for name, day in todo]))
+        columns = {name: file_columns(wh, table) for name, table in partitioned.items()}
         written = removed = 0
-        columns = {name: file_columns(wh, TABLES_BY_NAME[name]) for name in sorted({name for name, _ in todo})}
         for index, (name, day) in enumerate(todo, start=1):
-            rows = write_partition(wh, export_root, TABLES_BY_NAME[name], day, columns[name])
+            rows = write_partition(wh, export_root, partitioned[name], columns[name], day)
             written += rows > 0
             removed += rows == 0
             if index % 25 == 0 or index == len(todo):
                 LOG.info("exported %d/%d partitions", index, len(todo))
-        if rewrite_all:
-            removed += remove_orphans(export_root, set(todo))
-        written += write_whole_tables(wh, export_root)
+        removed += remove_orphans(export_root, rebuilt, set(todo))
+        for table in tables:
+            if not table.partition_column:
+                write_whole_table(wh, export_root, table)
+                written += 1
     pending_path.unlink()
     shutil.rmtree(export_root / ".staging", ignore_errors=True)
     LOG.info(
@@ -208,10 +223,11 @@ def build_parser(prog: str = "clickstream export") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
         description=(
-            "Export the public tables to Parquet under <export root>/<table>/<date column>=YYYY-MM-DD/ "
-            "(fct_events, fct_sessions, fct_page_views, agg_daily_clicks, agg_daily_traffic, "
-            "agg_daily_funnel, quarantined_events) and <export root>/dim_users/data_0.parquet. "
-            "Without --all, rewrites only the partitions the last refresh changed."
+            "Export the public tables to Parquet, as each mart's config says (meta.export in "
+            "models/marts/<mart>.sql): by date under <export root>/<table>/<partition column>=YYYY-MM-DD/"
+            "data_0.parquet (the hive layout: the files leave the partition column to the directory "
+            "name), or whole as <export root>/<table>/data_0.parquet. Without --all, rewrites only the "
+            "partitions the last refresh changed."
         ),
     )
     parser.add_argument(
@@ -247,7 +263,7 @@ def main(argv: list[str] | None = None, prog: str = "clickstream export") -> int
         return 2
     try:
         counts = export(paths, rewrite_all=args.rewrite_all, target=check_target(args.target))
-    except WarehouseUnavailable as error:
+    except (WarehouseUnavailable, ContractError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(

@@ -29,20 +29,13 @@ from pathlib import Path
 import yaml
 
 from clickstream.paths import PROJECT_ROOT, PipelinePaths, landed_days
+from clickstream.pipeline import changes
 from clickstream.pipeline import export as export_parquet
 from clickstream.pipeline.audit import RunAudit
+from clickstream.pipeline.contract import ContractError, dbt_target_path, quarantine_reasons
 from clickstream.pipeline.warehouse import TARGETS, WarehouseUnavailable, open_warehouse
 
 LOG = logging.getLogger("clickstream.refresh")
-REASONS = (
-    "invalid_encoding",
-    "malformed_json",
-    "invalid_field",
-    "invalid_timestamp",
-    "unknown_event_type",
-    "future_event",
-    "too_late",
-)
 
 
 @dataclass
@@ -60,7 +53,7 @@ class RunSummary:
 
     def render(self) -> str:
         s = self.stats
-        reasons = ", ".join(f"{r} {s.get(r + '_lines', 0)}" for r in REASONS if s.get(r + "_lines", 0))
+        reasons = ", ".join(f"{r} {s.get(r + '_lines', 0)}" for r in quarantine_reasons() if s.get(r + "_lines", 0))
         return (
             f"{self.label}: lines read {s.get('lines_read', 0)} | blank {s.get('blank_lines', 0)} | "
             f"quarantined {s.get('quarantined_lines', 0)}"
@@ -157,12 +150,6 @@ def run_dbt_build(
         raise RefreshError(describe_dbt_failure(result.stdout + result.stderr, log_path, target_path))
 
 
-def dbt_target_path(paths: PipelinePaths) -> Path:
-    """dbt's target directory for this warehouse (next to it), so runs against different
-    warehouses never share compiled files or run results."""
-    return paths.warehouse.parent / "dbt_target"
-
-
 def describe_dbt_failure(output: str, log_path: Path, target_path: Path) -> str:
     """The failing nodes and their messages from dbt's run_results.json, or dbt's own output."""
     lines = node_messages(target_path, ("error", "fail", "runtime error"))
@@ -210,7 +197,7 @@ def read_summary(paths: PipelinePaths, label: str, per_day: dict[str, dict[str, 
             if value is not None:
                 summary.stats[name] = summary.stats.get(name, 0) + int(value)
     with open_warehouse(target, paths.warehouse) as wh:
-        [(summary.sessions_written,)] = wh.query("select count(*) from intermediate.int_sessions_rebuilt")
+        summary.sessions_written = changes.sessions_written(wh)
     return summary
 
 
@@ -227,26 +214,14 @@ def day_counts(paths: PipelinePaths, days: list[str], full_refresh: bool, target
         for row in rows:
             counts[row[0]] = {name: value for name, value in zip(names[1:], row[1:]) if name != "dt"}
         if full_refresh:
-            for day, inserted in wh.query(
-                "select cast(first_dt as string), count(*) from intermediate.int_sessions_rebuilt group by first_dt"
-            ):
+            for day, inserted in changes.sessions_by_first_day(wh).items():
                 counts.setdefault(day, {}).update(sessions_inserted=inserted, sessions_updated=0, sessions_deleted=0)
         elif len(days) == 1:
-            [(inserted, updated)] = wh.query("""
-                select
-                    count(case when replaced.session_id is null then 1 end),
-                    count(case when replaced.session_id is not null then 1 end)
-                from intermediate.int_sessions_rebuilt as rebuilt
-                left join intermediate.int_sessions_replaced as replaced on rebuilt.session_id = replaced.session_id
-            """)
-            [(deleted,)] = wh.query("""
-                select count(*)
-                from intermediate.int_sessions_replaced as replaced
-                left join intermediate.int_sessions_rebuilt as rebuilt on replaced.session_id = rebuilt.session_id
-                where rebuilt.session_id is null
-            """)
+            sessions = changes.session_changes(wh)
             counts.setdefault(days[0], {}).update(
-                sessions_inserted=inserted, sessions_updated=updated, sessions_deleted=deleted
+                sessions_inserted=sessions.inserted,
+                sessions_updated=sessions.updated,
+                sessions_deleted=sessions.deleted,
             )
     return counts
 
@@ -491,7 +466,7 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh") -> in
                 print("quality warnings:\n" + "\n".join(summary.warnings), flush=True)
         if freshness_check is not None:
             freshness = finish_freshness_check(paths, freshness_check)
-    except (RefreshError, WarehouseUnavailable) as error:
+    except (RefreshError, WarehouseUnavailable, ContractError) as error:
         status, error_message = "failed", str(error)
         print(f"error: {error}", file=sys.stderr)
     except BaseException as error:  # recorded, then re-raised: a crash is still a failed run

@@ -31,16 +31,8 @@ from pathlib import Path
 import duckdb
 
 from clickstream.paths import PipelinePaths
+from clickstream.pipeline.contract import quarantine_reasons
 
-REASONS = (
-    "invalid_encoding",
-    "malformed_json",
-    "invalid_field",
-    "invalid_timestamp",
-    "unknown_event_type",
-    "future_event",
-    "too_late",
-)
 # A colour-blind-friendly qualitative palette (Okabe-Ito), fixed so the output is deterministic.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 # audit.refresh_runs.status values of a refresh that ended well (clickstream/pipeline/audit.py writes
@@ -443,7 +435,8 @@ def chart_quarantine(ingest: list[dict], total_days: int) -> Chart:
     labels = [iso(r["dt"]) for r in ingest]
     has_lines = any(r.get("lines_read", 0) for r in ingest)
     series = []
-    for k, reason in enumerate(REASONS):
+    reasons = quarantine_reasons()
+    for k, reason in enumerate(reasons):
         values = [100.0 * r.get(f"{reason}_lines", 0) / r["lines_read"] if r.get("lines_read") else 0.0 for r in ingest]
         series.append(Series(reason, values, PALETTE[k % len(PALETTE)], fmt_pct))
     if not has_lines:
@@ -462,7 +455,7 @@ def chart_quarantine(ingest: list[dict], total_days: int) -> Chart:
                 fmt_int(r.get("quarantined_lines", 0)),
                 fmt_pct(100.0 * r.get("quarantined_lines", 0) / read) if read else "-",
             ]
-            + [fmt_int(r.get(f"{reason}_lines", 0)) for reason in REASONS]
+            + [fmt_int(r.get(f"{reason}_lines", 0)) for reason in reasons]
         )
     return Chart(
         "quarantine-rate",
@@ -470,7 +463,7 @@ def chart_quarantine(ingest: list[dict], total_days: int) -> Chart:
         "Quarantined raw lines as a share of the lines read on each landing day (agg_ingest_daily), "
         "stacked by reason code (the first rule that applies)." + days_note(total_days),
         svg,
-        table(["landing day", "lines read", "quarantined", "rate", *list(REASONS)], rows),
+        table(["landing day", "lines read", "quarantined", "rate", *reasons], rows),
     )
 
 

@@ -18,8 +18,8 @@
     long) are added by the post-hook, which also shifts the line numbers after them; Spark's
     reader returns them, and unreadable_line_error() quarantines them here. JSON functions run
     only on lines that are valid JSON (json_kind() first), which keeps them on DuckDB's fast path.
-    The engine-specific SQL is in macros/validation_engines.sql, parse_event_ts.sql and
-    anonymize_ip(). -#}
+    The engine-specific SQL is in the dispatched macros of macros/validation/ (line_checks.sql,
+    json_parsing.sql, json_fields.sql, parse_event_ts.sql and the hooks) and anonymize_ip(). -#}
 {#- The contract's fields, in one order: field_types[i] and field_texts[i] below are field i. -#}
 {%- set contract_fields = ['event_id', 'user_id', 'event_type', 'event_ts',
     'page_url', 'referrer', 'user_agent', 'ip', 'properties'] %}

@@ -1,8 +1,30 @@
 -- depends_on: {{ ref('stg_click_events__files') }}
 {#- The export partitions (table, date) whose content this run can change; the Parquet export
     rewrites exactly these. Computed before the marts change, from the batch and the marts'
-    previous state. -#}
+    previous state. The tables are the exported marts, from their own config (meta.export
+    partition_column): by event_date the batch's event dates, by session_date the dates of the
+    sessions it rebuilds or replaces, by dt its landing days. -#}
 {%- set prior_events = prior_relation('fct_events') %}
+{#- (sqlfluff takes the indentation of the Jinja loop below for SQL's) -#}
+-- noqa: disable=LT02
+{#- the partition columns whose changed dates `changed` below computes -#}
+{%- set known_columns = ['event_date', 'session_date', 'dt'] -%}
+{%- set export_tables = [] -%}
+{%- set models = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model') if execute else [] -%}
+{%- for node in models | selectattr('package_name', 'equalto', project_name) | sort(attribute='name') -%}
+    {%- set partition_column = node.config.meta.get('export', {}).get('partition_column') -%}
+    {%- if partition_column is not none and partition_column not in known_columns -%}
+        {%- set message -%}
+            {{ node.name }} is exported by {{ partition_column }} (its meta.export.partition_column), but
+            {{ this.identifier }} knows the changed dates of {{ known_columns | join(', ') }} only: say there
+            which dates of {{ partition_column }} a run changes, or export it by one of those.
+        {%- endset -%}
+        {{- exceptions.raise_compiler_error(message.split() | join(' ')) }}
+    {%- elif partition_column is not none -%}
+        {%- do export_tables.append((node.name, partition_column)) -%}
+    {%- endif -%}
+{%- endfor %}
+-- noqa: enable=LT02
 
 with
 
@@ -37,33 +59,43 @@ session_dates as (
     select session_date from replaced_sessions
 ),
 
-event_date_tables as (
-    select event_tables.table_name
-    from (values ('fct_events'), ('fct_page_views'), ('agg_daily_clicks')) as event_tables (table_name)
-),
-
-session_date_tables as (
-    select session_tables.table_name
-    from (values ('fct_sessions'), ('agg_daily_traffic'), ('agg_daily_funnel')) as session_tables (table_name)
+exported_tables as (
+    {%- if export_tables %}
+    select
+        exported.table_name,
+        exported.partition_column
+    from (
+        values
+        {%- for table_name, partition_column in export_tables %}
+        ('{{ table_name }}', '{{ partition_column }}'){{ "," if not loop.last }}
+        {%- endfor %}
+    ) as exported (table_name, partition_column)
+    {%- else %}
+    select
+        cast(null as string) as table_name,
+        cast(null as string) as partition_column
+    where false
+    {%- endif %}
 ),
 
 changed as (
     select
-        event_date_tables.table_name,
+        exported_tables.table_name,
         event_dates.event_date as partition_date
     from event_dates
-    cross join event_date_tables
+    inner join exported_tables on exported_tables.partition_column = 'event_date'
     union all
     select
-        session_date_tables.table_name,
+        exported_tables.table_name,
         session_dates.session_date as partition_date
     from session_dates
-    cross join session_date_tables
+    inner join exported_tables on exported_tables.partition_column = 'session_date'
     union all
     select
-        'quarantined_events' as table_name,
+        exported_tables.table_name,
         batch_files.dt as partition_date
     from batch_files
+    inner join exported_tables on exported_tables.partition_column = 'dt'
 ),
 
 final as (

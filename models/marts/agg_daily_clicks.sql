@@ -4,6 +4,14 @@
         incremental_strategy='replace',
         replace_where_macro='changed_partitions_predicate',
         replace_where_args=['event_date'],
+        partition_by=['event_date'],
+        meta={
+            'refreshed_window_column': 'event_date',
+            'export': {
+                'partition_column': 'event_date',
+                'order_by': ['event_date'],
+            },
+        },
     )
 }}
 {#- Clicks and activity per event day (UTC), for analysts, bots excluded; per-session clicks are

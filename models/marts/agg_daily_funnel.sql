@@ -5,6 +5,14 @@
         incremental_strategy='replace',
         replace_where_macro='changed_partitions_predicate',
         replace_where_args=['session_date'],
+        partition_by=['session_date'],
+        meta={
+            'refreshed_window_column': 'session_date',
+            'export': {
+                'partition_column': 'session_date',
+                'order_by': ['session_date'],
+            },
+        },
     )
 }}
 {#- The purchase funnel per session day (UTC), human sessions only: sessions that reached

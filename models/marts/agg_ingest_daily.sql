@@ -5,11 +5,14 @@
 -- depends_on: {{ ref('duplicate_events') }}
 -- depends_on: {{ ref('agg_daily_clicks') }}
 -- depends_on: {{ ref('stg_click_events__files') }}
+-- one <reason>_lines column per reason (quarantine_reasons()):
+-- depends_on: {{ ref('quarantine_reasons') }}
 {{
     config(
         unique_key='dt',
         incremental_strategy='replace',
         replace_where_macro='batch_days_predicate',
+        partition_by=['dt'],
     )
 }}
 {#- One row per processed landing day: what was read and where every line went. Also the record
@@ -42,13 +45,11 @@ lines_per_day as (
         dt,
         count(*) as lines_read,
         count(*) filter (where is_blank) as blank_lines,
-        -- sqlfluff cannot lay out the comma that the loop leaves off its last column
-        -- noqa: disable=LT02
-        count(*) filter (where is_quarantined) as quarantined_lines,
         {%- for reason in quarantine_reasons() %}
-        count(*) filter (where quarantine_reason = '{{ reason }}') as {{ reason }}_lines{{ "," if not loop.last }}
+        count(*) filter (where quarantine_reason = '{{ reason }}') as {{ reason }}_lines,
         {%- endfor %}
-    from validated_lines  -- noqa: enable=LT02
+        count(*) filter (where is_quarantined) as quarantined_lines
+    from validated_lines
     group by dt
 ),
 

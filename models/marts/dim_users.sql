@@ -4,6 +4,12 @@
         unique_key='user_id',
         incremental_strategy='replace',
         replace_where_macro='rebuilt_users_predicate',
+        meta={
+            'export': {
+                'partition_column': none,
+                'order_by': ['user_id'],
+            },
+        },
     )
 }}
 {#- One row per user with at least one human session: first and last seen, sessions, the channel

@@ -6,6 +6,10 @@
         replace_where_macro='batch_days_predicate',
         replace_scope_column='dt',
         replace_scope_floor_macro='batch_min_dt',
+        partition_by=['dt'],
+        meta={
+            'refreshed_window_column': 'dt',
+        },
     )
 }}
 {#- One row per valid raw line that was a later copy of an event already landed: the copy and

@@ -7,6 +7,15 @@
         replace_where_macro='batch_days_predicate',
         replace_scope_column='dt',
         replace_scope_floor_macro='batch_min_dt',
+        partition_by=['dt'],
+        meta={
+            'refreshed_window_column': 'dt',
+            'export': {
+                'partition_column': 'event_date',
+                'order_by': ['event_ts', 'event_id'],
+                'partition_by_differs': 'Spark stores it by landing day dt (the days a run rewrites); readers want the event day',
+            },
+        },
     )
 }}
 {#- One row per valid, deduplicated event with its session. Each run replaces the batch's

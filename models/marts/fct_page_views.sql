@@ -6,6 +6,14 @@
         replace_where_macro='replaced_sessions_predicate',
         replace_scope_column='event_date',
         replace_scope_floor_macro='replaced_sessions_min_date',
+        partition_by=['event_date'],
+        meta={
+            'refreshed_window_column': 'event_date',
+            'export': {
+                'partition_column': 'event_date',
+                'order_by': ['event_ts', 'event_id'],
+            },
+        },
     )
 }}
 {#- One row per page view of a human session (bots excluded), with the time spent on the page:

@@ -8,6 +8,14 @@
         replace_where_macro='replaced_sessions_predicate',
         replace_scope_column='session_date',
         replace_scope_floor_macro='replaced_sessions_min_date',
+        partition_by=['session_date'],
+        meta={
+            'refreshed_window_column': 'session_date',
+            'export': {
+                'partition_column': 'session_date',
+                'order_by': ['session_start', 'session_id'],
+            },
+        },
     )
 }}
 {#- One row per session (bots included, flagged). Each run deletes the sessions it replaces

@@ -6,6 +6,14 @@
         replace_where_macro='batch_days_predicate',
         replace_scope_column='dt',
         replace_scope_floor_macro='batch_min_dt',
+        partition_by=['dt'],
+        meta={
+            'refreshed_window_column': 'dt',
+            'export': {
+                'partition_column': 'dt',
+                'order_by': ['file_name', 'line_number'],
+            },
+        },
     )
 }}
 {#- One row per quarantined raw line: where it is, why, and its text (NULL when the line was not

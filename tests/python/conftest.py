@@ -15,20 +15,10 @@ import duckdb
 import pytest
 
 from clickstream.paths import PROJECT_ROOT, PipelinePaths
-from clickstream.pipeline import refresh
+from clickstream.pipeline import contract, refresh
 
-COMPARED_TABLES = {
-    "fct_events": "event_id",
-    "fct_sessions": "session_id",
-    "quarantined_events": "quarantine_id",
-    "duplicate_events": "duplicate_id",
-    "agg_ingest_daily": "dt",
-    "agg_daily_clicks": "event_date",
-    "fct_page_views": "event_id",
-    "agg_daily_traffic": "traffic_key",
-    "agg_daily_funnel": "session_date",
-    "dim_users": "user_id",
-}
+# Every public table (the models in models/marts/) and its key (the model's unique_key).
+COMPARED_TABLES = {table.name: table.key for table in contract.public_tables(contract.project_manifest())}
 
 
 def event(event_id: str, user_id: str, ts: object, event_type: str = "page_view", **extra: object) -> bytes:

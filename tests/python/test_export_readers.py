@@ -11,33 +11,19 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
-from conftest import COMPARED_TABLES, Pipeline, event
+from conftest import Pipeline, event
 from test_incremental_sessions import land_two_days, new_pipeline
 
+from clickstream.pipeline import contract
 from clickstream.pipeline import export as export_parquet
 
-
-@dataclass(frozen=True)
-class ExportedTable:
-    """An exported table as the readers see it: its directory name, partition column (None:
-    one file) and key."""
-
-    name: str
-    partition_column: str | None
-    key: str
-
-
-EXPORTED = [
-    *(ExportedTable(t.name, t.date_column, COMPARED_TABLES[t.name]) for t in export_parquet.EXPORT_TABLES),
-    *(ExportedTable(name, None, COMPARED_TABLES[name]) for name in export_parquet.UNPARTITIONED_TABLES),
-]
+EXPORTED = contract.exported_tables(contract.project_manifest())
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -72,7 +58,7 @@ def iso_dates(values: list[Any], where: str) -> list[str]:
     return found
 
 
-def expected(pipeline: Pipeline, table: ExportedTable) -> tuple[list[str], Counter]:
+def expected(pipeline: Pipeline, table: contract.PublicTable) -> tuple[list[str], Counter]:
     """The warehouse table's columns and its multiset of (partition date, key) pairs as text."""
     columns = [
         name
@@ -87,7 +73,7 @@ def expected(pipeline: Pipeline, table: ExportedTable) -> tuple[list[str], Count
     return columns, Counter(rows)
 
 
-def read_pandas(directory: Path, table: ExportedTable) -> tuple[list[str], list, list, str]:
+def read_pandas(directory: Path, table: contract.PublicTable) -> tuple[list[str], list, list, str]:
     import pandas as pd
 
     frame = pd.read_parquet(directory)
@@ -96,7 +82,7 @@ def read_pandas(directory: Path, table: ExportedTable) -> tuple[list[str], list,
     return list(frame.columns), partition, frame[table.key].tolist(), kind
 
 
-def read_pyarrow(directory: Path, table: ExportedTable) -> tuple[list[str], list, list, str]:
+def read_pyarrow(directory: Path, table: contract.PublicTable) -> tuple[list[str], list, list, str]:
     import pyarrow as pa
     import pyarrow.dataset as ds
 
@@ -111,7 +97,7 @@ def read_pyarrow(directory: Path, table: ExportedTable) -> tuple[list[str], list
     return data.column_names, partition, data.column(table.key).to_pylist(), kind
 
 
-def read_polars(directory: Path, table: ExportedTable) -> tuple[list[str], list, list, str]:
+def read_polars(directory: Path, table: contract.PublicTable) -> tuple[list[str], list, list, str]:
     import polars as pl
 
     frame = pl.scan_parquet(f"{directory}/**/*.parquet", hive_partitioning=True).collect()
@@ -123,7 +109,7 @@ def read_polars(directory: Path, table: ExportedTable) -> tuple[list[str], list,
     return frame.columns, partition, frame[table.key].to_list(), kind
 
 
-def read_duckdb(directory: Path, table: ExportedTable) -> tuple[list[str], list, list, str]:
+def read_duckdb(directory: Path, table: contract.PublicTable) -> tuple[list[str], list, list, str]:
     files = f"{directory}/*/*.parquet" if table.partition_column else f"{directory}/*.parquet"
     with duckdb.connect() as con:
         relation = con.sql(f"select * from read_parquet('{files}', hive_partitioning = true)")
@@ -137,7 +123,7 @@ def read_duckdb(directory: Path, table: ExportedTable) -> tuple[list[str], list,
     return columns, partition, keys, kind
 
 
-READERS: dict[str, Callable[[Path, ExportedTable], tuple[list[str], list, list, str]]] = {
+READERS: dict[str, Callable[[Path, contract.PublicTable], tuple[list[str], list, list, str]]] = {
     "pandas": read_pandas,
     "pyarrow_dataset": read_pyarrow,
     "polars": read_polars,
@@ -145,7 +131,7 @@ READERS: dict[str, Callable[[Path, ExportedTable], tuple[list[str], list, list, 
 }
 
 
-def check_reader(pipeline: Pipeline, reader: str, table: ExportedTable) -> None:
+def check_reader(pipeline: Pipeline, reader: str, table: contract.PublicTable) -> None:
     """The reader gets the table's rows, every column once, and the partition dates as in the warehouse."""
     columns, pairs = expected(pipeline, table)
     assert sum(pairs.values()) > 0, f"{table.name} is empty: the fixture must give it rows"
@@ -163,7 +149,7 @@ def check_reader(pipeline: Pipeline, reader: str, table: ExportedTable) -> None:
 @pytest.mark.parametrize("table", EXPORTED, ids=[table.name for table in EXPORTED])
 @pytest.mark.parametrize("reader", READERS)
 def test_every_reader_opens_every_exported_table_with_its_rows_and_partition_dates(
-    exported: Pipeline, reader: str, table: ExportedTable
+    exported: Pipeline, reader: str, table: contract.PublicTable
 ) -> None:
     check_reader(exported, reader, table)
 
@@ -185,13 +171,40 @@ def test_export_files_leave_the_partition_column_to_the_directory_name(exported:
                 assert codec == "ZSTD", file
 
 
+def test_a_table_exported_in_the_old_layout_is_rewritten_for_every_reader(tmp_path: Path, make_pipeline) -> None:
+    """Files written before the partition column was left out (the column inside the files too,
+    which pandas and pyarrow refuse to merge with the directory name) are rewritten by the next
+    export, even when the refresh changed none of their partitions."""
+    pipeline = make_pipeline("old_layout")
+    land_export_fixture(pipeline)
+    assert pipeline.refresh() == 0
+    sessions = next(table for table in EXPORTED if table.name == "fct_sessions")
+    folder = pipeline.paths.export_root / "fct_sessions"
+    with duckdb.connect(str(pipeline.paths.warehouse), read_only=True) as con:
+        for day_dir in sorted(folder.iterdir()):
+            day = day_dir.name.split("=", 1)[1]
+            con.execute(
+                f"copy (select * from main.fct_sessions where session_date = date '{day}') "
+                f"to '{day_dir / 'data_0.parquet'}' (format parquet, compression zstd)"
+            )
+    import pandas as pd
+    import pyarrow
+
+    with pytest.raises(pyarrow.ArrowTypeError, match="session_date"):
+        pd.read_parquet(folder)  # what the old layout did to pandas
+    pipeline.land("2024-01-12", "click_events+0+0000000020.jsonl", [event("q1", "u9", "2024-01-12T09:00:00Z")])
+    assert pipeline.refresh() == 0
+    for reader in READERS:
+        check_reader(pipeline, reader, sessions)
+
+
 def test_a_failing_reader_fails_the_check(exported: Pipeline, tmp_path: Path) -> None:
     """The check itself can fail: a directory in the old layout makes pandas fail it."""
     table = next(table for table in EXPORTED if table.name == "quarantined_events")
     copy = new_pipeline(tmp_path)
     copy.paths.warehouse.parent.mkdir(parents=True)
     copy.paths.warehouse.write_bytes(exported.paths.warehouse.read_bytes())
-    export_parquet.export(copy.paths, rewrite_all=True)
+    export_parquet.export(copy.paths, rewrite_all=True, manifest=contract.project_manifest())
     first = sorted((copy.paths.export_root / table.name).iterdir())[0]
     with duckdb.connect(str(copy.paths.warehouse), read_only=True) as con:
         con.execute(

@@ -21,8 +21,10 @@ if shutil.which("java") is None:
     pytest.skip("no java on PATH: Spark needs Java 17+", allow_module_level=True)
 
 from conftest import Pipeline
-from test_export_readers import EXPORTED, ExportedTable, expected, iso_dates, land_export_fixture
+from test_export_readers import EXPORTED, expected, iso_dates, land_export_fixture
 from test_incremental_sessions import new_pipeline
+
+from clickstream.pipeline import contract
 
 pytestmark = pytest.mark.spark
 
@@ -62,7 +64,7 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 
 @pytest.mark.parametrize("table", EXPORTED, ids=[table.name for table in EXPORTED])
 def test_spark_reads_every_exported_table_with_its_rows_and_partition_dates(
-    exported: Pipeline, spark, table: ExportedTable
+    exported: Pipeline, spark, table: contract.PublicTable
 ) -> None:
     from pyspark.sql.types import DateType, StringType
 

@@ -7,6 +7,7 @@ import duckdb
 import pytest
 from conftest import Pipeline, event
 
+from clickstream.pipeline import contract
 from clickstream.pipeline import export as export_parquet
 
 
@@ -35,15 +36,23 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pipeline, dict]:
 def test_every_table_is_exported_by_date_and_equals_the_warehouse(exported) -> None:
     pipeline, _ = exported
     root = pipeline.paths.export_root
-    for table in export_parquet.EXPORT_TABLES:
-        files = sorted((root / table.name).glob(f"{table.date_column}=*/data_0.parquet"))
+    partitioned = [t for t in contract.exported_tables(contract.project_manifest()) if t.partition_column]
+    assert partitioned
+    for table in partitioned:
+        files = sorted((root / table.name).glob(f"{table.partition_column}=*/data_0.parquet"))
         assert files, f"no export for {table.name}"
+        # every column, the partition column (from the directory names) included, by name
+        [(columns,)] = pipeline.query(
+            "select string_agg(column_name, ', ' order by column_index) from duckdb_columns() "
+            "where schema_name = 'main' and table_name = ?",
+            [table.name],
+        )
         with duckdb.connect() as con:
             exported_rows = con.execute(
-                f"select * exclude ({table.date_column}) from read_parquet('{root}/{table.name}/*/*.parquet', hive_partitioning = true) "
+                f"select {columns} from read_parquet('{root}/{table.name}/*/*.parquet', hive_partitioning = true) "
                 f"order by all"
             ).fetchall()
-        table_rows = pipeline.query(f"select * exclude ({table.date_column}) from main.{table.name} order by all")
+        table_rows = pipeline.query(f"select {columns} from main.{table.name} order by all")
         assert exported_rows == table_rows, table.name
 
 

@@ -217,14 +217,15 @@ def spark_daily(cluster: Cluster, spark_daily_pipeline: Pipeline, duckdb_result:
 
 
 def exported(export_root: Path) -> dict[str, tuple[list[str], list[tuple]]]:
-    """Per exported table: its files (relative paths) and its rows (columns by name, as text)."""
+    """Per exported table: its files (relative paths) and its rows (columns by name, as text;
+    the partition column from the directory names)."""
     import duckdb
 
     out = {}
     with duckdb.connect() as con:
         for table_dir in sorted(p for p in export_root.iterdir() if p.is_dir() and not p.name.startswith(".")):
             files = sorted(str(f.relative_to(table_dir)) for f in table_dir.rglob("*") if f.is_file())
-            scan = f"read_parquet('{table_dir}/**/*.parquet', hive_partitioning = false)"
+            scan = f"read_parquet('{table_dir}/**/*.parquet', hive_partitioning = true)"
             columns = sorted(con.sql(f"select * from {scan} limit 0").columns)
             select = ", ".join(f'cast("{c}" as varchar)' for c in columns)
             out[table_dir.name] = (files, sorted(con.sql(f"select {select} from {scan}").fetchall(), key=repr))

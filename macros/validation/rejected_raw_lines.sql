@@ -1,10 +1,28 @@
+{#- Hooks of int_click_events_validated for the lines DuckDB's reader rejects (read_raw_lines()'s
+    temporary rejects tables); no-ops on Spark, whose reader returns every line
+    (unreadable_line_error()). -#}
+
+{% macro drop_rejects_tables(rejects_table) -%}
+    {#- Pre-hook: drop a previous scan's temporary rejects tables, so that the post-hook sees only
+        the lines rejected by this model's own read. Dispatched; a no-op on Spark (no rejects
+        tables there). -#}
+    {{- return(adapter.dispatch('drop_rejects_tables', 'clickstream')(rejects_table)) -}}
+{%- endmacro %}
+
+{% macro default__drop_rejects_tables(rejects_table) -%}
+    drop table if exists temp.main.{{ rejects_table }};
+    drop table if exists temp.main.{{ rejects_table }}_scans;
+    drop table if exists temp.main.{{ rejects_table }}_lines
+{%- endmacro %}
+
+{% macro spark__drop_rejects_tables(rejects_table) -%}
+{%- endmacro %}
+
+
 {% macro append_rejected_raw_lines(rejects_table) -%}
     {#- Post-hook of int_click_events_validated: adds the lines the reader rejected (DuckDB).
         Dispatched; on Spark a no-op, as the model quarantines such lines itself. -#}
     {{- return(adapter.dispatch('append_rejected_raw_lines', 'clickstream')(rejects_table)) -}}
-{%- endmacro %}
-
-{% macro spark__append_rejected_raw_lines(rejects_table) -%}
 {%- endmacro %}
 
 {% macro default__append_rejected_raw_lines(rejects_table) -%}
@@ -75,19 +93,5 @@
     {%- endif -%}
 {%- endmacro %}
 
-
-{% macro drop_rejects_tables(rejects_table) -%}
-    {#- Pre-hook: drop a previous scan's temporary rejects tables, so that the post-hook sees only
-        the lines rejected by this model's own read. Dispatched; a no-op on Spark (no rejects
-        tables there). -#}
-    {{- return(adapter.dispatch('drop_rejects_tables', 'clickstream')(rejects_table)) -}}
-{%- endmacro %}
-
-{% macro spark__drop_rejects_tables(rejects_table) -%}
-{%- endmacro %}
-
-{% macro default__drop_rejects_tables(rejects_table) -%}
-    drop table if exists temp.main.{{ rejects_table }};
-    drop table if exists temp.main.{{ rejects_table }}_scans;
-    drop table if exists temp.main.{{ rejects_table }}_lines
+{% macro spark__append_rejected_raw_lines(rejects_table) -%}
 {%- endmacro %}

@@ -4,7 +4,6 @@
     {{- return(adapter.dispatch('read_raw_lines', 'clickstream')(file_paths, rejects_table)) -}}
 {%- endmacro %}
 
-
 {% macro default__read_raw_lines(file_paths, rejects_table) -%}
     {#- A read_csv() call that returns every line of the given raw files as text, one VARCHAR
         column `line_text`, with `filename`, the hive partition `dt` and `ordinality` (the row's
@@ -31,7 +30,6 @@
         rejects_scan = '{{ rejects_table }}_scans'
     ) with ordinality
 {%- endmacro %}
-
 
 {% macro spark__read_raw_lines(file_paths, rejects_table) -%}
     {#- Spark: the text source in line mode (gzip by extension), one scan per file, the dt

@@ -4,7 +4,6 @@
     {{- return(adapter.dispatch('get_incremental_replace_sql', 'clickstream')(arg_dict)) -}}
 {%- endmacro %}
 
-
 {% macro default__get_incremental_replace_sql(arg_dict) -%}
     {#- Custom incremental strategy `replace`: deletes the target rows whose unique_key is in the
         new rows, and also every row matching the predicate returned by the macro named in the
@@ -30,65 +29,6 @@
     insert into {{ target }} ({{ columns_csv }})
     select {{ columns_csv }} from {{ source }}
 {%- endmacro %}
-
-
-{% macro replace_scope_condition(source) -%}
-    {#- The `replace` strategy's scope: `<column> >= <date literal>` for a model configured with
-        `replace_scope_column`, none otherwise. The literal is the smaller of the column's
-        earliest value in the new rows (`source`) and the date the model's
-        `replace_scope_floor_macro` returns (the earliest date of the rows its replace_where
-        predicate can match); '9999-12-31' when both are empty. The model guarantees that every
-        row the delete must remove lies in the scope: the stored copy of a new row has the same
-        date, and the floor covers the predicate. ANDed to the delete, the constant lets DuckDB
-        skip the row groups of older days (Spark: partitions), so the delete costs in proportion
-        to the rows it can touch, not to the table's history. One query on the new rows. -#}
-    {%- set column = config.get('replace_scope_column') -%}
-    {%- if not column or not execute -%}
-        {{- return(none) -}}
-    {%- endif -%}
-    {%- set floor_macro = config.get('replace_scope_floor_macro') -%}
-    {%- set floor = context[floor_macro]() if floor_macro else "date '9999-12-31'" -%}
-    {{- return(column ~ ' >= ' ~ query_date_literal(
-        "select least(coalesce(min(" ~ column ~ "), date '9999-12-31'), " ~ floor ~ ") from " ~ source)) -}}
-{%- endmacro %}
-
-
-{% macro replaced_sessions_min_date() -%}
-    {#- replace scope floor: the earliest session_date of the stored sessions this run replaces
-        (int_sessions_replaced), as a date literal; '9999-12-31' when there are none. Every
-        stored event, page view or session with one of these session ids happened on or after
-        that date, since a session's id is derived from its first event. -#}
-    {{- return(query_date_literal(
-        "select coalesce(min(session_date), date '9999-12-31') from " ~ ref('int_sessions_replaced'))) -}}
-{%- endmacro %}
-
-
-{% macro batch_days_predicate() -%}
-    {#- replace predicate: rows of the batch's landing days (and any later ones). -#}
-    {{- return('dt >= ' ~ batch_min_dt()) -}}
-{%- endmacro %}
-
-
-{% macro replaced_sessions_predicate() -%}
-    {#- replace predicate: the stored sessions this run replaces (int_sessions_replaced). -#}
-    {{- return('session_id in (select session_id from ' ~ ref('int_sessions_replaced') ~ ')') -}}
-{%- endmacro %}
-
-
-{% macro changed_partitions_predicate(date_column) -%}
-    {#- replace predicate: rows of this model whose date_column is one of the partitions this
-        run changes (int_refresh_changed_partitions, by this model's name). -#}
-    {{- return(date_column ~ " in (select partition_date from " ~ ref('int_refresh_changed_partitions')
-        ~ " where table_name = '" ~ this.identifier ~ "')") -}}
-{%- endmacro %}
-
-
-{% macro rebuilt_users_predicate() -%}
-    {#- replace predicate: the users whose sessions this run recomputed (int_sessions_rebuilt), so
-        a user left with no human session is removed rather than kept stale. -#}
-    {{- return('user_id in (select user_id from ' ~ ref('int_sessions_rebuilt') ~ ')') -}}
-{%- endmacro %}
-
 
 {% macro spark__get_incremental_replace_sql(arg_dict) -%}
     {#- Spark: Parquet tables cannot DELETE, so `replace` rewrites whole partitions. The new rows
@@ -158,9 +98,24 @@
 {%- endmacro %}
 
 
-{% macro replace_work_relation(target, suffix) -%}
-    {#- The work table `<target>__dbt_<suffix>` of the Spark `replace` strategy, beside the target. -#}
-    {{- return(target.incorporate(path={'identifier': target.identifier ~ '__dbt_' ~ suffix})) -}}
+{% macro replace_scope_condition(source) -%}
+    {#- The `replace` strategy's scope: `<column> >= <date literal>` for a model configured with
+        `replace_scope_column`, none otherwise. The literal is the smaller of the column's
+        earliest value in the new rows (`source`) and the date the model's
+        `replace_scope_floor_macro` returns (the earliest date of the rows its replace_where
+        predicate can match); '9999-12-31' when both are empty. The model guarantees that every
+        row the delete must remove lies in the scope: the stored copy of a new row has the same
+        date, and the floor covers the predicate. ANDed to the delete, the constant lets DuckDB
+        skip the row groups of older days (Spark: partitions), so the delete costs in proportion
+        to the rows it can touch, not to the table's history. One query on the new rows. -#}
+    {%- set column = config.get('replace_scope_column') -%}
+    {%- if not column or not execute -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set floor_macro = config.get('replace_scope_floor_macro') -%}
+    {%- set floor = context[floor_macro]() if floor_macro else "date '9999-12-31'" -%}
+    {{- return(column ~ ' >= ' ~ query_date_literal(
+        "select least(coalesce(min(" ~ column ~ "), date '9999-12-31'), " ~ floor ~ ") from " ~ source)) -}}
 {%- endmacro %}
 
 
@@ -175,21 +130,4 @@
     {%- else -%}
         {{- return("'" ~ (value | string | replace("'", "\\'")) ~ "'") -}}
     {%- endif -%}
-{%- endmacro %}
-
-
-{% macro drop_replace_work_table(suffix) -%}
-    {#- Post-hook of the marts: drops the Spark `replace` strategy's work table
-        `<model>__dbt_<suffix>` (a no-op on DuckDB, whose strategy needs none). -#}
-    {{- return(adapter.dispatch('drop_replace_work_table', 'clickstream')(suffix)) -}}
-{%- endmacro %}
-
-
-{% macro default__drop_replace_work_table(suffix) -%}
-    select 1 as no_work_table
-{%- endmacro %}
-
-
-{% macro spark__drop_replace_work_table(suffix) -%}
-    drop table if exists {{ replace_work_relation(this, suffix) }}
 {%- endmacro %}

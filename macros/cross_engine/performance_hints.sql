@@ -1,0 +1,35 @@
+{#- SQL that DuckDB needs for speed, nothing on Spark. Dispatched: default__ is the DuckDB SQL. -#}
+
+{% macro inline_cte_hint() -%}
+    {#- Written between `name as` and `(` of a CTE that a model reads more than once but that is
+        cheap to compute again (a scan with a filter): DuckDB's `not materialized`, so DuckDB
+        re-reads the table instead of materialising the CTE's rows (which can spill to disk on a
+        large batch); nothing on Spark, whose SQL has no such hint. -#}
+    {{- return(adapter.dispatch('inline_cte_hint', 'clickstream')()) -}}
+{%- endmacro %}
+
+{% macro default__inline_cte_hint() -%}
+    not materialized
+{%- endmacro %}
+
+{% macro spark__inline_cte_hint() -%}
+{%- endmacro %}
+
+
+{% macro full_build_order_by(column) -%}
+    {#- Written after a mart's final select: on DuckDB, when the model is built whole (first build
+        or full refresh), `order by <column>`, so the table is stored in date order, like a
+        warehouse built day by day, and later daily runs' date literals skip the row groups of
+        other days; nothing on incremental runs (a day's rows are appended together anyway) and
+        on Spark (its tables are partitioned by date). Dispatched. -#}
+    {{- return(adapter.dispatch('full_build_order_by', 'clickstream')(column)) -}}
+{%- endmacro %}
+
+{% macro default__full_build_order_by(column) -%}
+    {%- if not is_incremental() %}
+order by {{ column }}
+    {%- endif %}
+{%- endmacro %}
+
+{% macro spark__full_build_order_by(column) -%}
+{%- endmacro %}
