@@ -30,6 +30,10 @@ COMMANDS: dict[str, Command] = {
         "land a sample, refresh, export, build the docs and the report (what `make run` does)",
     ),
     "generate": Command("clickstream.ingest.generate", "write generated click events into the landing zone"),
+    "check-files": Command(
+        "clickstream.ingest.file_check",
+        "check landed raw files as a whole (gzip integrity, type, size, sha256) before dbt reads them",
+    ),
     "refresh": Command(
         "clickstream.pipeline.refresh", "process the landed days not processed yet (dbt build), then export Parquet"
     ),

@@ -10,12 +10,18 @@
   where failing rows are stored), plus the export step.
 
 Failed runs are recorded too. The writes open the warehouse briefly between dbt invocations
-(DuckDB allows one writing process at a time).
+(DuckDB allows one writing process at a time); another process holding the file raises
+``WarehouseBusy`` (clickstream/pipeline/warehouse.py), naming it, instead of DuckDB's IOException.
+
+A refresh runs under the warehouse lock (clickstream/pipeline/lock.py), so when one starts, a row
+still at status ``running`` belongs to a run that died without recording its end (killed, out of
+memory, power loss): ``start()`` marks such rows ``interrupted``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import platform
 import subprocess
 import sys
@@ -26,6 +32,10 @@ from pathlib import Path
 import duckdb
 
 from clickstream.pipeline.contract import quarantine_reasons
+from clickstream.pipeline.warehouse import connect_duckdb
+
+LOG = logging.getLogger("clickstream.audit")
+INTERRUPTED = "interrupted"
 
 DDL_TEMPLATE = """
 create schema if not exists audit;
@@ -122,14 +132,30 @@ class RunAudit:
         self.project_root = project_root
         self.started_at = utc_now()
         self.invocations: list[str] = []
+        self.recorded = False  # True once start() wrote the run's row (finish() needs it)
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
-        con = duckdb.connect(str(self.warehouse))
+        con = connect_duckdb(self.warehouse, read_only=False)
         con.execute(audit_ddl())
         return con
 
     def start(self, landing_days: list[str]) -> None:
+        """Record the run as running. The caller holds the warehouse lock: rows of earlier runs
+        still at `running` are of runs that died, and are marked `interrupted` first."""
         with self._connect() as con:
+            interrupted = con.execute(
+                "update audit.refresh_runs set status = ?, error_message = coalesce(error_message, ?) "
+                "where status = 'running' and run_id <> ? returning run_id, started_at",
+                [
+                    INTERRUPTED,
+                    f"the run stopped before recording its end (killed?); marked by run {self.run_id}",
+                    self.run_id,
+                ],
+            ).fetchall()
+            for run_id, started_at in interrupted:
+                LOG.warning(
+                    "refresh run %s (started %s UTC) was interrupted: marked %s", run_id, started_at, INTERRUPTED
+                )
             con.execute(
                 "insert into audit.refresh_runs (run_id, started_at, status, mode, landing_days, command, versions) "
                 "values (?, ?, 'running', ?, ?, ?, ?)",
@@ -142,6 +168,7 @@ class RunAudit:
                     json.dumps(versions(self.project_root)),
                 ],
             )
+        self.recorded = True
 
     def set_landing_days(self, landing_days: list[str]) -> None:
         with self._connect() as con:
@@ -193,6 +220,9 @@ class RunAudit:
             con.execute(f"insert into audit.refresh_run_days values ({', '.join('?' for _ in columns)})", values)
 
     def finish(self, status: str, error_message: str | None = None, freshness: dict | None = None) -> None:
+        """Record the run's end; nothing when start() never wrote its row."""
+        if not self.recorded:
+            return
         ended = utc_now()
         with self._connect() as con:
             con.execute(

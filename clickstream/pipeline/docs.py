@@ -14,7 +14,9 @@ import sys
 from pathlib import Path
 
 from clickstream.paths import PROJECT_ROOT, PipelinePaths
+from clickstream.pipeline.lock import WarehouseLock, WarehouseLocked
 from clickstream.pipeline.refresh import dbt_command
+from clickstream.pipeline.warehouse import WarehouseBusy, duckdb_lock_conflict
 
 LOG = logging.getLogger("clickstream.docs")
 
@@ -34,10 +36,12 @@ def docs_command(paths: PipelinePaths, *arguments: str) -> tuple[list[str], dict
     return dbt_command(paths, ["docs", *arguments], "dev", DOCS_TARGET, DOCS_LOGS)
 
 
-def generate_docs(paths: PipelinePaths) -> Path:
-    """Run `dbt docs generate --static`; returns the self-contained HTML page."""
+def generate_docs(paths: PipelinePaths, pass_fds: tuple[int, ...] = ()) -> Path:
+    """Run `dbt docs generate --static`; returns the self-contained HTML page. dbt-duckdb opens the
+    warehouse read-write for the catalog: call it holding the warehouse lock, and pass its
+    descriptor (WarehouseLock.pass_fds()) so dbt holds the lock while it runs."""
     command, env = docs_command(paths, "generate", "--static")
-    result = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, pass_fds=pass_fds)
     if result.returncode != 0:
         raise DocsError(
             "dbt docs generate failed:\n"
@@ -82,11 +86,25 @@ def main(argv: list[str] | None = None, prog: str = "clickstream docs") -> int:
         print(f"error: --port {args.port} is not a TCP port (1-65535).", file=sys.stderr)
         return 2
     paths = PipelinePaths.resolve(warehouse=args.warehouse)
+    # dbt docs generate opens the warehouse read-write: under the warehouse lock, or exit 2 at once
+    # (held only while generating: serving reads target/ only).
     try:
-        page = generate_docs(paths)
+        lock = WarehouseLock(paths.warehouse, prog).acquire()
+    except WarehouseLocked as busy:
+        print(
+            f"error: `{prog}` cannot build the docs now: dbt docs generate opens the warehouse, which "
+            f"another command is writing; run it again after that command has finished. {busy}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        page = generate_docs(paths, lock.pass_fds())
     except DocsError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+        conflict = duckdb_lock_conflict(str(error))  # the file is open in a process outside the lock
+        print(f"error: {WarehouseBusy(paths.warehouse, *conflict) if conflict else error}", file=sys.stderr)
+        return 2 if conflict else 1
+    finally:
+        lock.release()
     print(f"dbt docs built: open {page} in a browser (self-contained)")
     if args.serve:
         return serve_docs(paths, args.port)

@@ -13,13 +13,18 @@ Each file is written to ``<export root>/.staging/`` first and then moved into pl
 atomic rename, so a reader sees the old file or the new one, never a half-written one. A
 partition that has become empty is removed.
 
-By default only the partitions that the last refresh changed are rewritten (clickstream/pipeline/
-changes.py); ``--all`` rewrites every partition and removes partitions (and stray files) that no
+What to write is recorded in the warehouse, not here: every dbt build appends the partitions it
+is about to change to ``intermediate.int_export_requests`` before any exported mart changes
+(clickstream/pipeline/changes.py reads it). An export writes every request after the last one
+this export root finished, then records that request in ``<export root>/_export_state.json``
+(atomically). So an export, a refresh or the machine can die at any moment, between a build and
+its export included: the next export (every ``clickstream refresh`` runs one, even with nothing
+new to process) writes what was not finished, and writing a partition again gives the same file.
+A full refresh, a new warehouse or an export root that matches no request asks for every table
+whole. ``--all`` rewrites every partition and removes partitions (and stray files) that no
 longer exist in the table. A table whose export directory is not in the current layout (files
 that still hold the partition column, written before it was left out, or directories named by
-another partition column) is rewritten whole by the next export. A partly failed export is
-finished by the next run: the partitions still to write are kept in
-``<export root>/_pending_partitions.json`` until they are all written.
+another partition column) is rewritten whole by the next export.
 """
 
 from __future__ import annotations
@@ -39,10 +44,16 @@ import duckdb
 from clickstream.paths import PipelinePaths
 from clickstream.pipeline import changes
 from clickstream.pipeline.contract import ContractError, PublicTable, exported_tables, run_manifest
+from clickstream.pipeline.disk import disk_full_message, is_disk_full
+from clickstream.pipeline.lock import WarehouseLock, WarehouseLocked
 from clickstream.pipeline.warehouse import TARGETS, Warehouse, WarehouseUnavailable, check_target, open_warehouse
+from clickstream.report.published import refresh_snapshot
 
 LOG = logging.getLogger("clickstream.export")
-PENDING_FILE = "_pending_partitions.json"
+# What this export root holds: the last export request (int_export_requests) it finished.
+STATE_FILE = "_export_state.json"
+# Written by exports of earlier versions (partitions still to write); read once, then removed.
+LEGACY_PENDING_FILE = "_pending_partitions.json"
 DATA_FILE = "data_0.parquet"
 
 
@@ -113,20 +124,24 @@ def copy_atomically(wh: Warehouse, query: str, staging_file: Path, final_file: P
     os.replace(staging_file, final_file)
 
 
-def write_partition(wh: Warehouse, export_root: Path, table: PublicTable, columns: list[str], day: date) -> int:
-    """Rewrite one partition atomically; remove it when it has no rows. Returns the row count."""
+def write_partition(
+    wh: Warehouse, export_root: Path, table: PublicTable, columns: list[str], day: date
+) -> tuple[int, bool]:
+    """Rewrite one partition atomically; remove it when it has no rows. Returns its row count and
+    whether an existing partition was removed."""
     final_dir = partition_dir(export_root, table, day)
     where = f"{table.partition_column} = DATE '{day.isoformat()}'"
     [(rows,)] = wh.query(f"select count(*) from main.{table.name} where {where}")
     if rows == 0:
-        if final_dir.exists():
+        existed = final_dir.exists()
+        if existed:
             shutil.rmtree(final_dir)
-        return 0
+        return 0, existed
     query = f"select {', '.join(columns)} from main.{table.name} where {where} order by {table.order_by_sql}"
     copy_atomically(
         wh, query, export_root / ".staging" / table.name / final_dir.name / DATA_FILE, final_dir / DATA_FILE
     )
-    return rows
+    return rows, False
 
 
 def write_whole_table(wh: Warehouse, export_root: Path, table: PublicTable) -> None:
@@ -164,43 +179,85 @@ def remove_orphans(export_root: Path, tables: list[PublicTable], keep: set[tuple
     return removed
 
 
+def read_state(export_root: Path) -> tuple[int, str] | None:
+    """The last export request this export root holds (its _export_state.json), or None."""
+    state_path = export_root / STATE_FILE
+    try:
+        state = json.loads(state_path.read_text())
+        return int(state["request_id"]), str(state["dbt_invocation_id"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        LOG.warning("ignoring unreadable %s (%s): every requested partition is exported again", state_path, error)
+        return None
+
+
+def write_state(export_root: Path, newest: tuple[int, str] | None) -> None:
+    """Record the last export request finished (atomically: a temporary file, fsync, rename)."""
+    if newest is None:
+        return
+    staging = export_root / f".{STATE_FILE}.tmp"
+    with open(staging, "w") as handle:
+        json.dump({"request_id": newest[0], "dbt_invocation_id": newest[1]}, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(staging, export_root / STATE_FILE)
+
+
+def legacy_pending(export_root: Path, partitioned: dict[str, PublicTable]) -> list[tuple[str, date]]:
+    """Partitions an export of an earlier version left in _pending_partitions.json."""
+    legacy = export_root / LEGACY_PENDING_FILE
+    if not legacy.exists():
+        return []
+    earlier = json.loads(legacy.read_text())
+    LOG.info("finishing %d partitions left by an earlier export", len(earlier))
+    return [(name, date.fromisoformat(day)) for name, day in earlier if name in partitioned]
+
+
 def export(
     paths: PipelinePaths, rewrite_all: bool = False, target: str = "dev", manifest: dict | None = None
 ) -> dict[str, int]:
-    """Export changed (or all) partitions of the warehouse of a dbt target (DuckDB file, or the
-    Spark cluster: clickstream/pipeline/warehouse.py), as the manifest's models say (default:
-    the manifest of the warehouse's last dbt run); returns counts of partitions written and removed."""
+    """Bring the Parquet exports of the warehouse of a dbt target (DuckDB file, or the Spark
+    cluster: clickstream/pipeline/warehouse.py) up to date, as the manifest's models say (default:
+    the manifest of the warehouse's last dbt run): every partition requested (int_export_requests)
+    after the last request this export root finished, or every partition with rewrite_all. Returns
+    counts of partitions written and removed (0 and 0 when nothing was requested)."""
     tables = exported_tables(manifest if manifest is not None else run_manifest(paths, target))
     partitioned = {table.name: table for table in tables if table.partition_column}
     export_root = paths.export_root
     export_root.mkdir(parents=True, exist_ok=True)
-    pending_path = export_root / PENDING_FILE
+    # files a killed export left half-way (never in place: they are moved there only once whole)
+    shutil.rmtree(export_root / ".staging", ignore_errors=True)
     started = time.monotonic()
     with open_warehouse(target, paths.warehouse) as wh:
-        if rewrite_all:
-            rebuilt = list(partitioned.values())
-        else:
-            rebuilt = []
-            for table in partitioned.values():
-                reason = out_of_layout(export_root, table)
-                if reason:
-                    LOG.info("rewriting every partition of %s: %s", table.name, reason)
-                    rebuilt.append(table)
+        requests = changes.export_requests(wh, read_state(export_root))
+        if requests is None:
+            LOG.info("the warehouse has no export request list yet (built by an earlier version): exporting all")
+        whole = set(partitioned) if rewrite_all or requests is None else set(requests.whole_tables) & set(partitioned)
+        for table in partitioned.values():
+            reason = None if table.name in whole else out_of_layout(export_root, table)
+            if reason:
+                LOG.info("rewriting every partition of %s: %s", table.name, reason)
+                whole.add(table.name)
+        rebuilt = [partitioned[name] for name in sorted(whole)]
         todo = all_partitions(wh, rebuilt)
-        if not rewrite_all:
-            todo += [pair for pair in changes.changed_partitions(wh) if pair[0] in partitioned]
-        if pending_path.exists():
-            earlier = json.loads(pending_path.read_text())
-            LOG.info("finishing %d partitions left by an earlier export", len(earlier))
-            todo += [(name, date.fromisoformat(day)) for name, day in earlier if name in partitioned]
+        if requests is not None:
+            todo += [pair for pair in requests.partitions if pair[0] in partitioned]
+        todo += legacy_pending(export_root, partitioned)
         todo = sorted(set(todo))
-        pending_path.write_text(json.dumps([[name, day.isoformat()] for name, day in todo]))
+        missing_whole = [
+            t for t in tables if not t.partition_column and not (export_root / t.name / DATA_FILE).exists()
+        ]
+        nothing = not todo and not rebuilt and not missing_whole and requests is not None and requests.empty
+        if nothing:
+            LOG.info("export: every partition is up to date")
+            return {"partitions_written": 0, "partitions_removed": 0}
         columns = {name: file_columns(wh, table) for name, table in partitioned.items()}
         written = removed = 0
         for index, (name, day) in enumerate(todo, start=1):
-            rows = write_partition(wh, export_root, partitioned[name], columns[name], day)
+            rows, was_removed = write_partition(wh, export_root, partitioned[name], columns[name], day)
             written += rows > 0
-            removed += rows == 0
+            removed += was_removed
             if index % 25 == 0 or index == len(todo):
                 LOG.info("exported %d/%d partitions", index, len(todo))
         removed += remove_orphans(export_root, rebuilt, set(todo))
@@ -208,7 +265,8 @@ def export(
             if not table.partition_column:
                 write_whole_table(wh, export_root, table)
                 written += 1
-    pending_path.unlink()
+    write_state(export_root, requests.newest if requests is not None else None)
+    (export_root / LEGACY_PENDING_FILE).unlink(missing_ok=True)
     shutil.rmtree(export_root / ".staging", ignore_errors=True)
     LOG.info(
         "export: %d partitions written, %d removed in %.1f s",
@@ -226,8 +284,8 @@ def build_parser(prog: str = "clickstream export") -> argparse.ArgumentParser:
             "Export the public tables to Parquet, as each mart's config says (meta.export in "
             "models/marts/<mart>.sql): by date under <export root>/<table>/<partition column>=YYYY-MM-DD/"
             "data_0.parquet (the hive layout: the files leave the partition column to the directory "
-            "name), or whole as <export root>/<table>/data_0.parquet. Without --all, rewrites only the "
-            "partitions the last refresh changed."
+            "name), or whole as <export root>/<table>/data_0.parquet. Without --all, writes the "
+            "partitions the refreshes since the last export changed (nothing when it is up to date)."
         ),
     )
     parser.add_argument(
@@ -258,14 +316,29 @@ def main(argv: list[str] | None = None, prog: str = "clickstream export") -> int
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
     )
     paths = PipelinePaths.resolve(warehouse=args.warehouse, export_root=args.export_root)
-    if args.target == "dev" and not paths.warehouse.exists():
-        print(f"error: no warehouse at {paths.warehouse}; run `clickstream refresh` first.", file=sys.stderr)
+    # A writer of the exports: under the warehouse lock (clickstream/pipeline/lock.py), or exit 2 at once.
+    try:
+        lock = WarehouseLock(paths.warehouse, prog).acquire()
+    except WarehouseLocked as busy:
+        print(f"error: {busy}", file=sys.stderr)
         return 2
     try:
+        if args.target == "dev" and not paths.warehouse.exists():
+            print(f"error: no warehouse at {paths.warehouse}; run `clickstream refresh` first.", file=sys.stderr)
+            return 2
         counts = export(paths, rewrite_all=args.rewrite_all, target=check_target(args.target))
+        if args.target == "dev":
+            refresh_snapshot(paths.warehouse)  # what `clickstream report` reads while a writer runs
     except (WarehouseUnavailable, ContractError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except (OSError, duckdb.Error) as error:
+        if not is_disk_full(error):
+            raise
+        print(f"error: {disk_full_message(str(error), [paths.export_root])}", file=sys.stderr)
+        return 1
+    finally:
+        lock.release()
     print(
         f"exported to {paths.export_root}: {counts['partitions_written']} partitions written, {counts['partitions_removed']} removed"
     )

@@ -19,6 +19,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -26,14 +27,25 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import yaml
 
+from clickstream.ingest import file_check
 from clickstream.paths import PROJECT_ROOT, PipelinePaths, landed_days
 from clickstream.pipeline import changes
 from clickstream.pipeline import export as export_parquet
-from clickstream.pipeline.audit import RunAudit
+from clickstream.pipeline.audit import INTERRUPTED, RunAudit
 from clickstream.pipeline.contract import ContractError, dbt_target_path, quarantine_reasons
-from clickstream.pipeline.warehouse import TARGETS, WarehouseUnavailable, open_warehouse
+from clickstream.pipeline.disk import disk_full_message, is_disk_full
+from clickstream.pipeline.lock import RESUME_ADVICE, StopRequested, WarehouseLock, WarehouseLocked, stop_on_sigterm
+from clickstream.pipeline.warehouse import (
+    TARGETS,
+    WarehouseBusy,
+    WarehouseUnavailable,
+    duckdb_lock_conflict,
+    open_warehouse,
+)
+from clickstream.report.published import refresh_snapshot
 
 LOG = logging.getLogger("clickstream.refresh")
 
@@ -108,10 +120,26 @@ def dbt_command(
     return command, env
 
 
-def run_dbt(paths: PipelinePaths, arguments: list[str], target: str = "dev") -> subprocess.CompletedProcess:
-    """Run one dbt command against this warehouse (its own target and log directories)."""
+def run_dbt(
+    paths: PipelinePaths,
+    arguments: list[str],
+    target: str = "dev",
+    pass_fds: tuple[int, ...] = (),
+    run_date: str | None = None,
+) -> subprocess.CompletedProcess:
+    """Run one dbt command against this warehouse (its own target and log directories); pass_fds:
+    the warehouse lock's descriptor (WarehouseLock.pass_fds()), so dbt holds the lock while it runs;
+    run_date: the landing day to process (environment CLICKSTREAM_RUN_DATE, read by
+    refresh_batch_files()), none: every pending day. Passed in the environment rather than as
+    --vars, because a --vars value that changes every run makes dbt re-parse the whole project."""
     command, env = dbt_command(paths, arguments, target, dbt_target_path(paths), paths.warehouse.parent / "dbt_logs")
-    return subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    env["CLICKSTREAM_RUN_DATE"] = run_date or ""
+    return subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, pass_fds=pass_fds)
+
+
+def pipeline_dirs(paths: PipelinePaths) -> list[Path]:
+    """Where a refresh writes: the warehouse's directory (file, dbt's target and logs), the exports."""
+    return [paths.warehouse.parent, paths.export_root]
 
 
 def run_dbt_build(
@@ -123,6 +151,7 @@ def run_dbt_build(
     target: str = "dev",
     skip_tests: bool = False,
     unit_tests: bool = False,
+    pass_fds: tuple[int, ...] = (),
 ) -> None:
     """Run `dbt build` for one refresh step: models with their data tests, the dbt unit tests only
     when unit_tests (they check the SQL, not the data: dbt advises running them in development and
@@ -135,19 +164,19 @@ def run_dbt_build(
         arguments += ["--exclude-resource-type", "unit_test"]
     if full_refresh:
         arguments.append("--full-refresh")
-    dbt_vars = dict(extra_vars or {})
-    if run_date:
-        dbt_vars["run_date"] = run_date
-    if dbt_vars:
-        arguments += ["--vars", json.dumps(dbt_vars)]
+    if extra_vars:
+        arguments += ["--vars", json.dumps(extra_vars, sort_keys=True)]
     if threads:
         arguments += ["--threads", str(threads)]
     target_path = dbt_target_path(paths)
-    result = run_dbt(paths, arguments, target)
+    result = run_dbt(paths, arguments, target, pass_fds, run_date)
+    output = result.stdout + result.stderr
+    if result.returncode != 0 and is_disk_full(output):
+        raise RefreshError(disk_full_message("the dbt build", pipeline_dirs(paths)))
     log_path = paths.warehouse.parent / "last_dbt_build.log"
-    log_path.write_text(result.stdout + result.stderr)
+    log_path.write_text(output)
     if result.returncode != 0:
-        raise RefreshError(describe_dbt_failure(result.stdout + result.stderr, log_path, target_path))
+        raise RefreshError(describe_dbt_failure(output, log_path, target_path))
 
 
 def describe_dbt_failure(output: str, log_path: Path, target_path: Path) -> str:
@@ -239,17 +268,20 @@ def refresh_step(
     target: str = "dev",
     skip_tests: bool = False,
     unit_tests: bool = False,
+    pass_fds: tuple[int, ...] = (),
 ) -> RunSummary:
     """One dbt build plus its export, recorded in the run audit; returns its summary."""
     started = time.monotonic()
+    file_check.ensure_checked(paths, days)  # file-level quarantine: dbt reads only checked files
     try:
-        run_dbt_build(paths, run_date, full_refresh, threads, extra_vars, target, skip_tests, unit_tests)
+        run_dbt_build(paths, run_date, full_refresh, threads, extra_vars, target, skip_tests, unit_tests, pass_fds)
     finally:
         audit.record_dbt_invocation(dbt_target_path(paths) / "run_results.json", f"dbt build {label}")
     per_day = day_counts(paths, days, full_refresh, target)
     summary = read_summary(paths, label, per_day, target)
     summary.dbt_seconds = time.monotonic() - started
     summary.warnings = node_messages(dbt_target_path(paths), ("warn",))
+    summary.warnings += file_check.quarantine_warnings(paths, days)
     if not skip_export:
         export_started = time.monotonic()
         counts = export_parquet.export(paths, rewrite_all=full_refresh, target=target)
@@ -276,19 +308,40 @@ def refresh_step(
     return summary
 
 
+def finish_exports(paths: PipelinePaths, audit: RunAudit, target: str) -> None:
+    """With no landing day to process, still bring the exports up to what the warehouse holds:
+    an earlier run may have been stopped between its build and its export (or during it)."""
+    if target == "dev" and not paths.warehouse.exists():
+        return
+    started = time.monotonic()
+    counts = export_parquet.export(paths, target=target)
+    if counts["partitions_written"] or counts["partitions_removed"]:
+        seconds = time.monotonic() - started
+        message = f"{counts['partitions_written']} partitions written, {counts['partitions_removed']} removed"
+        audit.record_step("export (left by an earlier run)", "success", seconds, message)
+        print(f"Exported what an earlier run left: {message}.", flush=True)
+
+
 def freshness_target_path(paths: PipelinePaths) -> Path:
     """dbt's target directory for the freshness check (its own: it runs beside the build)."""
     return paths.warehouse.parent / "dbt_freshness"
 
 
-def start_freshness_check(paths: PipelinePaths) -> subprocess.Popen:
+def start_freshness_check(paths: PipelinePaths, pass_fds: tuple[int, ...] = ()) -> subprocess.Popen:
     """Start `dbt source freshness` on the `landing` target (an in-memory DuckDB that reads only
     the landing zone's files), so it runs beside the refresh instead of after it, whatever the
-    warehouse target; finish_freshness_check() collects it."""
+    warehouse target; finish_freshness_check() collects it. pass_fds: the warehouse lock's
+    descriptor, as for every dbt child of a refresh (the lock lasts until the last one exits)."""
     target_path = freshness_target_path(paths)
     command, env = dbt_command(paths, ["source", "freshness"], "landing", target_path, target_path / "logs")
     return subprocess.Popen(
-        command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command,
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        pass_fds=pass_fds,
     )
 
 
@@ -410,7 +463,10 @@ def build_parser(prog: str = "clickstream refresh") -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None, prog: str = "clickstream refresh") -> int:
+def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock: WarehouseLock | None = None) -> int:
+    """Run a refresh. It holds the warehouse lock (clickstream/pipeline/lock.py) from before it opens
+    anything to its end: `lock` when the caller holds it already (`clickstream sample`), else taken
+    here; when another command holds it, this exits 2 at once with who holds it and what to do."""
     args = build_parser(prog).parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
@@ -428,19 +484,30 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh") -> in
             file=sys.stderr,
         )
         return 2
+    own_lock = None
+    if lock is None:
+        try:
+            lock = own_lock = WarehouseLock(paths.warehouse, prog).acquire()
+        except WarehouseLocked as busy:
+            print(f"error: {busy}", file=sys.stderr)
+            return 2
     mode = "full_refresh" if args.full_refresh else ("date" if args.date else "pending_days")
     audit = RunAudit(paths.warehouse, uuid.uuid4().hex, mode, PROJECT_ROOT)
     status, error_message, freshness = "success", None, None
     freshness_check = None
+    exit_code = 1
+    restore_sigterm = stop_on_sigterm()  # `kill PID` stops the dbt child too, and records the run
     try:
         audit.start([])
         if not args.skip_freshness:
-            freshness_check = start_freshness_check(paths)
+            freshness_check = start_freshness_check(paths, lock.pass_fds())
         days = plan(paths, args.date, args.full_refresh, args.target)
         audit.set_landing_days(days)
         if not days:
             status = "nothing_to_do"
             print(f"Nothing to do: every landed day under {paths.raw_root} is processed.")
+            if not args.skip_export:
+                finish_exports(paths, audit, args.target)
         elif args.full_refresh:
             steps = [(f"full refresh ({days[0]} .. {days[-1]}, {len(days)} days)", days, None)]
         else:
@@ -460,25 +527,56 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh") -> in
                 args.target,
                 args.skip_tests,
                 args.unit_tests,
+                pass_fds=lock.pass_fds(),
             )
             print(summary.render(), flush=True)
             if summary.warnings:
                 print("quality warnings:\n" + "\n".join(summary.warnings), flush=True)
+            if not args.skip_export and args.target == "dev":
+                refresh_snapshot(paths.warehouse)  # what `clickstream report` reads during the next step
         if freshness_check is not None:
             freshness = finish_freshness_check(paths, freshness_check)
     except (RefreshError, WarehouseUnavailable, ContractError) as error:
         status, error_message = "failed", str(error)
+        conflict = duckdb_lock_conflict(str(error)) if isinstance(error, RefreshError) else None
+        if conflict:  # dbt could not open the warehouse: another process has the file open
+            error = WarehouseBusy(paths.warehouse, *conflict)
+        exit_code = 2 if isinstance(error, WarehouseBusy) else 1
         print(f"error: {error}", file=sys.stderr)
+    except StopRequested as error:
+        status, error_message, exit_code = INTERRUPTED, str(error), 128 + signal.SIGTERM
+        print(f"error: refresh {error}; {RESUME_ADVICE}.", file=sys.stderr)
+    except (OSError, duckdb.Error) as error:
+        if not is_disk_full(error):
+            status, error_message = "failed", f"{type(error).__name__}: {error}"
+            raise
+        status, error_message, exit_code = "failed", disk_full_message(f"{error}", pipeline_dirs(paths)), 1
+        print(f"error: {error_message}", file=sys.stderr)
     except BaseException as error:  # recorded, then re-raised: a crash is still a failed run
         status, error_message = "failed", f"{type(error).__name__}: {error}"
         raise
     finally:
-        if freshness_check is not None and freshness_check.returncode is None:
-            freshness_check.kill()  # the refresh failed: its freshness result is not needed
-            freshness_check.communicate()
-        audit.finish(status, error_message, freshness)
-    if status == "failed":
-        return 1
+        restore_sigterm()
+        try:
+            if freshness_check is not None and freshness_check.returncode is None:
+                freshness_check.kill()  # the refresh failed: its freshness result is not needed
+                freshness_check.communicate()
+            try:
+                audit.finish(status, error_message, freshness)
+            except WarehouseBusy as error:
+                status, exit_code = "failed", 2
+                print(f"error: the end of run {audit.run_id} is not recorded: {error}", file=sys.stderr)
+            except (OSError, duckdb.Error) as error:
+                if not is_disk_full(error):
+                    raise
+                print("warning: the disk is full, so this run is not recorded in audit.refresh_runs", file=sys.stderr)
+            if status in ("success", "nothing_to_do") and not args.skip_export and args.target == "dev":
+                refresh_snapshot(paths.warehouse)
+        finally:
+            if own_lock is not None:
+                own_lock.release()
+    if status in ("failed", INTERRUPTED):
+        return exit_code
     print(
         f"Done in {time.monotonic() - started:.1f} s (run {audit.run_id}). Warehouse: {paths.warehouse}; "
         f"exports: {paths.export_root}; audit: audit.refresh_runs"

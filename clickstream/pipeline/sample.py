@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from clickstream.ingest import generate
 from clickstream.paths import PipelinePaths, landed_days
 from clickstream.pipeline import docs, refresh
+from clickstream.pipeline.lock import WarehouseLock, WarehouseLocked
 from clickstream.report import html as report
 
 LOG = logging.getLogger("clickstream.run_sample")
@@ -52,6 +53,20 @@ def main(argv: list[str] | None = None, prog: str = "clickstream sample") -> int
     if args.days < 1 or args.events_per_day < 1:
         print("error: --days and --events-per-day must be at least 1.", file=sys.stderr)
         return 2
+    # The whole sample (generate, refresh, docs, report) runs under one warehouse lock, passed on.
+    try:
+        lock = WarehouseLock(paths.warehouse, prog).acquire()
+    except WarehouseLocked as busy:
+        print(f"error: {busy}", file=sys.stderr)
+        return 2
+    try:
+        return run_sample(args, paths, lock)
+    finally:
+        lock.release()
+
+
+def run_sample(args: argparse.Namespace, paths: PipelinePaths, lock: WarehouseLock) -> int:
+    """The sample's work, holding the warehouse lock (given to the refresh and to dbt docs)."""
     start = args.start_date or sample_start(datetime.now(UTC).date(), args.days)
     wanted = [(start + timedelta(days=i)).isoformat() for i in range(args.days)]
     already = sorted(set(wanted) & set(landed_days(paths.raw_root)))
@@ -81,15 +96,15 @@ def main(argv: list[str] | None = None, prog: str = "clickstream sample") -> int
         )
         if code != 0:
             return code
-    code = refresh.main([])
+    code = refresh.main([], lock=lock)
     if code != 0:
         return code
     try:
-        docs_page = docs.generate_docs(paths)
+        docs_page = docs.generate_docs(paths, lock.pass_fds())
     except docs.DocsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    report_path = report.write_report(paths.warehouse)
+    report_path = report.write_report(paths.warehouse, export_root=paths.export_root)
     print(
         "\nOutputs\n"
         f"  raw landing zone : {paths.raw_root}/click_events/dt=YYYY-MM-DD/\n"

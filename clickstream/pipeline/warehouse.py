@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import duckdb
 
 DUCKDB_TARGETS = ("dev",)
 SPARK_TARGETS = ("spark_cluster",)
@@ -27,6 +31,49 @@ TARGETS = DUCKDB_TARGETS + SPARK_TARGETS
 
 class WarehouseUnavailable(RuntimeError):
     """The warehouse cannot be opened; the message says what to do."""
+
+
+# DuckDB's IOException text when another process has the file open: "Could not set lock on file
+# "<path>": Conflicting lock is held in <program> (PID <n>)[ by user <u>]. See also ..."
+DUCKDB_LOCK_CONFLICT = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
+class WarehouseBusy(WarehouseUnavailable):
+    """The DuckDB file is open in another process (DuckDB allows one writing process, and no
+    reader beside it); ``pid`` and ``program`` are what DuckDB reports."""
+
+    def __init__(self, path: Path, program: str, pid: int) -> None:
+        from clickstream.pipeline.lock import process_command
+
+        self.path, self.program, self.pid = path, program, pid
+        command = process_command(pid)
+        shown = f"{program}" + (f": {command[:160]}" if command and command != program else "")
+        super().__init__(
+            f"The warehouse file {path} is open in another process, PID {pid} ({shown}), which does not "
+            "hold the clickstream warehouse lock (a duckdb shell, a notebook, a plain dbt run, a report "
+            "still reading, or a process left over). DuckDB allows one writing process and no reader "
+            f"beside it: close that connection or stop it (kill {pid}), then run the command again."
+        )
+
+
+def duckdb_lock_conflict(text: str) -> tuple[str, int] | None:
+    """(program, PID) of DuckDB's "Conflicting lock is held in <program> (PID n)" in an error text."""
+    match = DUCKDB_LOCK_CONFLICT.search(text)
+    return (match["program"], int(match["pid"])) if match else None
+
+
+def connect_duckdb(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection to the warehouse file; WarehouseBusy (naming the PID DuckDB reports)
+    instead of DuckDB's IOException when another process has the file open."""
+    import duckdb
+
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as error:
+        conflict = duckdb_lock_conflict(str(error))
+        if conflict is None:
+            raise
+        raise WarehouseBusy(Path(path), *conflict) from None
 
 
 class Warehouse(Protocol):
@@ -53,9 +100,7 @@ class DuckDBWarehouse:
     engine = "duckdb"
 
     def __init__(self, path: Path) -> None:
-        import duckdb
-
-        self._con = duckdb.connect(str(path), read_only=True)
+        self._con = connect_duckdb(path, read_only=True)
 
     def close(self) -> None:
         self._con.close()

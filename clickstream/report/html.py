@@ -1,6 +1,9 @@
 """Write one self-contained HTML observability report from the clickstream warehouse.
 
-The warehouse is opened read-only. The report holds inline SVG charts (drawn here, in Python:
+The warehouse is opened read-only; while another process writes it (a refresh holds the
+warehouse lock, clickstream/pipeline/lock.py), the report reads the published state instead (the
+Parquet exports and a small snapshot, clickstream/report/published.py) and says so in a banner at
+the top of the page and on stdout. The report holds inline SVG charts (drawn here, in Python:
 no JavaScript, no CDN, works offline), each with a small table of its numbers:
 
 - events and sessions per event day (fct_events.event_date, fct_sessions.session_date);
@@ -11,7 +14,8 @@ no JavaScript, no CDN, works offline), each with a small table of its numbers:
 - freshness: now - newest event_ts, now - newest landing day and, when the table
   audit.refresh_runs exists, now - the end of the last successful refresh;
 - session duration and events-per-session distributions (fct_sessions);
-- top pages (fct_events.page_url of page_view events).
+- top pages (fct_events.page_url of page_view events);
+- the files quarantined at file level (main.quarantined_files), a table.
 
 Output is deterministic for a given warehouse except the generated-at time and the freshness
 values. An empty warehouse gives a report whose charts say "no data".
@@ -20,10 +24,11 @@ values. An empty warehouse gives a report whose charts say "no data".
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -32,11 +37,15 @@ import duckdb
 
 from clickstream.paths import PipelinePaths
 from clickstream.pipeline.contract import quarantine_reasons
+from clickstream.pipeline.lock import LockHolder, current_holder
+from clickstream.pipeline.warehouse import WarehouseBusy, connect_duckdb
+from clickstream.report.published import PublishedUnavailable, open_published
 
 # A colour-blind-friendly qualitative palette (Okabe-Ito), fixed so the output is deterministic.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 # audit.refresh_runs.status values of a refresh that ended well (clickstream/pipeline/audit.py writes
-# 'success', or 'nothing_to_do' when every landed day was already processed; 'running', 'failed').
+# 'success', or 'nothing_to_do' when every landed day was already processed; 'running', 'failed',
+# 'interrupted' for a run that died without recording its end).
 SUCCESS_STATUSES = ("success", "nothing_to_do")
 DURATION_BUCKETS = (  # (label, upper bound in seconds, exclusive; None = no bound)
     ("0 s (1 event)", 0.0),
@@ -337,10 +346,20 @@ class Chart:
 
 
 @dataclass
+class Panel:
+    name: str
+    title: str
+    caption: str
+    table_html: str
+
+
+@dataclass
 class ReportData:
     charts: list[Chart] = field(default_factory=list)
     summary: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    panels: list[Panel] = field(default_factory=list)  # sections with a table and no chart
+    banner: str = ""  # set when the report shows the published state (a writer holds the warehouse)
 
 
 class Warehouse:
@@ -713,6 +732,32 @@ def chart_top_pages(wh: Warehouse, top: int) -> Chart:
     )
 
 
+def quarantined_files_panel(wh: Warehouse, limit: int = 50) -> tuple[Panel, int]:
+    """The files quarantined at file level (main.quarantined_files), newest landing day first,
+    and how many there are in all."""
+    rows = []
+    if wh.has("main", "quarantined_files"):
+        rows = wh.rows(
+            "select dt, file_name, quarantine_reason, size_bytes, quarantine_detail "
+            "from main.quarantined_files order by dt desc, file_name"
+        )
+    shown = [
+        [iso(dt), name, reason, "-" if size is None else fmt_int(size), detail]
+        for dt, name, reason, size, detail in rows[:limit]
+    ]
+    caption = (
+        "Landed raw files that cannot be read as a whole (corrupt, truncated or non-gzip .jsonl.gz, empty .gz, "
+        "unreadable, or not a regular file), skipped whole: their lines are not counted anywhere else. Land a "
+        "corrected copy under another name to recover their events (main.quarantined_files)."
+    )
+    if not rows:
+        caption = "No landed file was quarantined at file level. " + caption
+    elif len(rows) > limit:
+        caption += f" Showing the latest {limit} of {len(rows)}."
+    headers = ["landing day", "file", "reason", "bytes", "detail"]
+    return Panel("quarantined-files", "Files quarantined at file level", caption, table(headers, shown)), len(rows)
+
+
 def collect(con: duckdb.DuckDBPyConnection, now: datetime, top_pages: int) -> ReportData:
     wh = Warehouse(con)
     data = ReportData()
@@ -747,6 +792,9 @@ def collect(con: duckdb.DuckDBPyConnection, now: datetime, top_pages: int) -> Re
         ),
         ("duplicate lines", fmt_int(duplicates)),
     ]
+    files_panel, quarantined_files = quarantined_files_panel(wh)
+    data.summary.append(("files quarantined", fmt_int(quarantined_files)))
+    data.panels = [files_panel]
     data.charts = [
         chart_freshness(wh, now, data),
         chart_events_sessions(wh),
@@ -777,7 +825,7 @@ h2 { font-size: 17px; margin: 6px 0; }
 .row { display: flex; flex-wrap: wrap; gap: 20px; align-items: flex-start; }
 figure.chart { margin: 0; flex: 0 1 720px; }
 figure.chart svg { max-width: 100%; height: auto; display: block; }
-figcaption { font-size: 12px; color: #555; margin-top: 4px; max-width: 720px; }
+figcaption, p.caption { font-size: 12px; color: #555; margin-top: 4px; max-width: 720px; }
 table.data { border-collapse: collapse; font-size: 12px; }
 table.data th, table.data td { border: 1px solid #ddd; padding: 2px 6px; text-align: right; }
 table.data td:first-child, table.data th:first-child { text-align: left; max-width: 360px; overflow-wrap: anywhere; }
@@ -789,6 +837,7 @@ svg .axis-label { font-size: 12px; fill: #555; }
 svg .grid { stroke: #e6e6e6; } svg .axis { stroke: #888; }
 svg .cell-value { font-size: 12px; }
 svg .no-data-label { font-size: 16px; fill: #999; } svg .zero-label { font-size: 15px; fill: #3a7a3a; }
+.banner { background: #fdecea; border: 1px solid #e6a19a; border-radius: 6px; padding: 8px 12px; font-size: 14px; }
 """
 
 
@@ -801,6 +850,7 @@ def render_html(data: ReportData, warehouse: Path, now: datetime) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>clickstream report</title>",
         f"<style>{STYLE}</style></head><body>",
+        *([f'<p class="banner" id="published-state" role="status">{esc(data.banner)}</p>'] if data.banner else []),
         "<h1>clickstream warehouse report</h1>",
         f'<p class="meta">Warehouse <code>{esc(warehouse)}</code> &middot; generated at '
         f'<time class="generated-at">{now.strftime("%Y-%m-%d %H:%M:%S")} UTC</time></p>',
@@ -816,19 +866,96 @@ def render_html(data: ReportData, warehouse: Path, now: datetime) -> str:
             + (f'<div class="tables">{chart.table_html}</div>' if chart.table_html else "")
             + "</div></section>"
         )
+    for panel in data.panels:
+        parts.append(
+            f'<section id="section-{panel.name}"><h2>{esc(panel.title)}</h2>'
+            f'<p class="caption">{esc(panel.caption)}</p>'
+            + (f'<div class="tables">{panel.table_html}</div>' if panel.table_html else "")
+            + "</section>"
+        )
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
 
-def write_report(warehouse: Path, output: Path | None = None, top_pages: int = 15, now: datetime | None = None) -> Path:
-    """Write the report for `warehouse` (opened read-only) to `output`; returns its path."""
+class ReportUnavailable(RuntimeError):
+    """Neither the warehouse nor a published state can be read now; the message says when to retry."""
+
+
+def local_time(value: datetime) -> str:
+    return as_utc(value).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def writer_text(holder: LockHolder) -> str:
+    """'a refresh (PID n, since t, 3 min ago) is running', for the banner and the messages."""
+    who = "a refresh" if holder.command == "clickstream refresh" else f"`{holder.command}`"
+    return f"{who} (PID {holder.pid}, since {holder.since()}) is running"
+
+
+@contextlib.contextmanager
+def report_source(warehouse: Path, export_root: Path | None) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
+    """A connection to read and a banner: the warehouse, read-only, and no banner; or, while
+    another process holds the warehouse lock or the DuckDB file (DuckDB refuses a reader beside a
+    writer, and a reader would make the writer's next open fail), the published state of
+    clickstream/report/published.py (the Parquet exports and the writers' snapshot, same view
+    names and columns) and a banner saying so. ReportUnavailable when neither can be read."""
+    holder = current_holder(warehouse)
+    if holder is None:
+        if not warehouse.exists():
+            raise FileNotFoundError(f"warehouse {warehouse} does not exist: run `clickstream refresh` first")
+        try:
+            con = connect_duckdb(warehouse, read_only=True)
+        except WarehouseBusy as busy:
+            holder = current_holder(warehouse)  # a writer may have taken the lock since
+            reason = (
+                writer_text(holder)
+                if holder
+                else f"another process ({busy.program}, PID {busy.pid}) has the warehouse file open"
+            )
+        else:
+            with con:
+                yield con, ""
+            return
+    else:
+        reason = writer_text(holder)
+    retry = "run `clickstream report` again when it has finished"
+    if export_root is None:
+        raise ReportUnavailable(f"{reason}: the warehouse {warehouse} cannot be read now; {retry}.")
+    try:
+        published = open_published(warehouse, Path(export_root))
+    except PublishedUnavailable as error:
+        raise ReportUnavailable(f"{reason}, and {error}: there is no published state to report on; {retry}.") from None
+    as_of = local_time(published.as_of) if published.as_of else "unknown time"
+    banner = f"{reason}: this report shows the last exported state (as of {as_of})"
+    with published.con as con:
+        yield con, banner
+
+
+def write_report(
+    warehouse: Path,
+    output: Path | None = None,
+    top_pages: int = 15,
+    now: datetime | None = None,
+    export_root: Path | None = None,
+) -> Path:
+    """Write the report for `warehouse` (opened read-only) to `output`; returns its path. While
+    another process writes the warehouse, the report shows the published state under
+    `export_root` instead (report_source), with a banner, also printed on stdout."""
     warehouse = Path(warehouse)
-    if not warehouse.exists():
-        raise FileNotFoundError(f"warehouse {warehouse} does not exist: run `clickstream refresh` first")
     output = Path(output) if output else warehouse.parent / "report.html"
     now = now or datetime.now(UTC)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        data = collect(con, now, top_pages)
+    for attempt in (1, 2):
+        banner = ""
+        try:
+            with report_source(warehouse, export_root) as (con, banner):
+                data = collect(con, now, top_pages)
+            break
+        except duckdb.IOException:
+            # The published state changed under the reader (a partition replaced or removed): once more.
+            if attempt == 2 or not banner:
+                raise
+    data.banner = banner
+    if banner:
+        print(f"note: {banner}.", flush=True)
     text = render_html(data, warehouse, now)
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(output.name + ".tmp")
@@ -852,6 +979,11 @@ def build_parser(prog: str = "clickstream report") -> argparse.ArgumentParser:
         help="DuckDB warehouse file to read (default: $CLICKSTREAM_WAREHOUSE or data/warehouse/clickstream.duckdb)",
     )
     parser.add_argument(
+        "--export-root",
+        help="Parquet export root, read instead of the warehouse while a refresh writes it "
+        "(default: $CLICKSTREAM_EXPORT_ROOT or data/exports)",
+    )
+    parser.add_argument(
         "--output", metavar="PATH", help="HTML file to write (default: report.html next to the warehouse file)"
     )
     parser.add_argument(
@@ -865,10 +997,13 @@ def main(argv: list[str] | None = None, prog: str = "clickstream report") -> int
     args = parser.parse_args(argv)
     if args.top_pages < 0:
         parser.error("--top-pages must be >= 0")
-    paths = PipelinePaths.resolve(warehouse=args.warehouse)
+    paths = PipelinePaths.resolve(warehouse=args.warehouse, export_root=args.export_root)
     output = Path(args.output).expanduser().resolve() if args.output else None
     try:
-        path = write_report(paths.warehouse, output, args.top_pages)
+        path = write_report(paths.warehouse, output, args.top_pages, export_root=paths.export_root)
+    except ReportUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except (FileNotFoundError, duckdb.Error) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

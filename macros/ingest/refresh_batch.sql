@@ -13,7 +13,9 @@
 
 
 {% macro refresh_batch_files() -%}
-    {#- The raw files this run processes, as {dt, file_path, file_name} dicts.
+    {#- The raw files this run processes, as {dt, file_path, relative_path, file_name,
+        quarantine_reason, size_bytes} dicts (checked_batch_files(): the files quarantined at
+        file level are in the batch, with their reason, but their lines are not read).
         - full refresh: every landed day;
         - var run_date set: that landed day, which must not be earlier than the last processed
           day, and every earlier landed day must already be processed;
@@ -24,11 +26,13 @@
     {%- set files = landed_raw_files() -%}
     {%- set landed = files | map(attribute='dt') | unique | sort | list -%}
     {%- if flags.FULL_REFRESH -%}
-        {{- return(files) -}}
+        {{- return(checked_batch_files(files, landed)) -}}
     {%- endif -%}
     {%- set processed = processed_landing_days() -%}
     {%- set last_processed = processed | last if processed else none -%}
-    {%- set run_date = var('run_date', none) -%}
+    {#- var run_date, else env CLICKSTREAM_RUN_DATE (what `clickstream refresh` sets: a --vars value
+        that changes every run would make dbt re-parse the whole project every run) -#}
+    {%- set run_date = var('run_date', none) or env_var('CLICKSTREAM_RUN_DATE', '') or none -%}
     {%- if run_date is not none and run_date != '' -%}
         {%- set run_date = run_date | string -%}
         {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', run_date) -%}
@@ -57,7 +61,7 @@
                 ~ "days must be processed in landing order. Run scripts/refresh.py without --date "
                 ~ "(or dbt build without run_date) to process every pending day in order.") -}}
         {%- endif -%}
-        {{- return(files | selectattr('dt', 'equalto', run_date) | list) -}}
+        {{- return(checked_batch_files(files | selectattr('dt', 'equalto', run_date) | list, [run_date])) -}}
     {%- endif -%}
     {%- set pending = [] -%}
     {%- for dt in landed if dt not in processed -%}
@@ -68,7 +72,7 @@
             "Landed day " ~ pending[0] ~ " is not processed but is earlier than the last processed day "
             ~ last_processed ~ " (a late backfill?). Rebuild from raw: scripts/refresh.py --full-refresh.") -}}
     {%- endif -%}
-    {{- return(files | selectattr('dt', 'in', pending) | list) -}}
+    {{- return(checked_batch_files(files | selectattr('dt', 'in', pending) | list, pending)) -}}
 {%- endmacro %}
 
 

@@ -9,20 +9,14 @@
 -- noqa: disable=LT02
 {#- the partition columns whose changed dates `changed` below computes -#}
 {%- set known_columns = ['event_date', 'session_date', 'dt'] -%}
-{%- set export_tables = [] -%}
-{%- set models = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model') if execute else [] -%}
-{%- for node in models | selectattr('package_name', 'equalto', project_name) | sort(attribute='name') -%}
-    {%- set partition_column = node.config.meta.get('export', {}).get('partition_column') -%}
-    {%- if partition_column is not none and partition_column not in known_columns -%}
-        {%- set message -%}
-            {{ node.name }} is exported by {{ partition_column }} (its meta.export.partition_column), but
-            {{ this.identifier }} knows the changed dates of {{ known_columns | join(', ') }} only: say there
-            which dates of {{ partition_column }} a run changes, or export it by one of those.
-        {%- endset -%}
-        {{- exceptions.raise_compiler_error(message.split() | join(' ')) }}
-    {%- elif partition_column is not none -%}
-        {%- do export_tables.append((node.name, partition_column)) -%}
-    {%- endif -%}
+{%- set export_tables = exported_partitioned_tables() -%}
+{%- for table_name, partition_column in export_tables if partition_column not in known_columns -%}
+    {%- set message -%}
+        {{ table_name }} is exported by {{ partition_column }} (its meta.export.partition_column), but
+        {{ this.identifier }} knows the changed dates of {{ known_columns | join(', ') }} only: say there
+        which dates of {{ partition_column }} a run changes, or export it by one of those.
+    {%- endset -%}
+    {{- exceptions.raise_compiler_error(message.split() | join(' ')) }}
 {%- endfor %}
 -- noqa: enable=LT02
 

@@ -1,3 +1,5 @@
+-- the export's work list is recorded before this table changes (a crash cannot lose it):
+-- depends_on: {{ ref('int_export_requests') }}
 {{
     config(
         unique_key='event_date',

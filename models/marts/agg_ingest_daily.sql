@@ -4,6 +4,7 @@
 -- depends_on: {{ ref('quarantined_events') }}
 -- depends_on: {{ ref('duplicate_events') }}
 -- depends_on: {{ ref('agg_daily_clicks') }}
+-- depends_on: {{ ref('quarantined_files') }}
 -- depends_on: {{ ref('stg_click_events__files') }}
 -- one <reason>_lines column per reason (quarantine_reasons()):
 -- depends_on: {{ ref('quarantine_reasons') }}
@@ -35,7 +36,9 @@ deduplicated_events as (
 files_per_day as (
     select
         dt,
-        count(*) as file_count
+        count(*) as file_count,
+        -- files skipped whole (quarantined_files): their lines are not read, so not counted below
+        count(*) filter (where file_quarantine_reason is not null) as files_quarantined
     from batch_files
     group by dt
 ),
@@ -66,6 +69,7 @@ final as (
     select
         files_per_day.dt,
         files_per_day.file_count,
+        files_per_day.files_quarantined,
         coalesce(lines_per_day.lines_read, 0) as lines_read,
         coalesce(lines_per_day.blank_lines, 0) as blank_lines,
         coalesce(lines_per_day.quarantined_lines, 0) as quarantined_lines,

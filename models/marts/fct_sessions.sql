@@ -1,3 +1,5 @@
+-- the export's work list is recorded before this table changes (a crash cannot lose it):
+-- depends_on: {{ ref('int_export_requests') }}
 -- fct_sessions commits after fct_events, so a failed run can only leave fct_events ahead:
 -- depends_on: {{ ref('fct_events') }}
 -- depends_on: {{ ref('int_sessions_replaced') }}

@@ -277,6 +277,8 @@ def build(name: str, work: Path, with_tests: bool, daily: bool = False) -> None:
 def build_batch(base: Path, raw: Path, duck: Path, extra_vars: dict, full_refresh: bool, with_tests: bool) -> None:
     refresh = ["--full-refresh"] if full_refresh else []
     vars_ = json.dumps({"raw_root": str(raw), **extra_vars})
+    # plain dbt reads only checked files (the check log is next to the warehouse; checked once)
+    run([str(VENV_BIN / "clickstream"), "check-files", "--raw-root", str(raw), "--warehouse", str(duck)])
     # DuckDB: a new warehouse each time; a full refresh would process every landed day, run_date or not
     run(
         [DBT, "build", *([] if "run_date" in extra_vars else refresh), "--vars", vars_],

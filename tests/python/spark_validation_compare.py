@@ -454,6 +454,11 @@ def main(argv: list[str] | None = None) -> int:
         land(raw_root, args.with_known_differences)
         dbt_vars = json.dumps({"raw_root": str(raw_root), "max_line_bytes": MAX_LINE_BYTES})
         selection = ["--select", *MODELS]
+        # plain dbt reads only checked files: the check log goes next to the warehouse (both targets read it)
+        subprocess.run(
+            [str(VENV_BIN / "clickstream"), "check-files", "--raw-root", str(raw_root), "--warehouse", str(warehouse)],
+            check=True,
+        )
         dbt(["seed", "--full-refresh", "--select", "event_types"], env)
         dbt(["run", "--full-refresh", "--vars", dbt_vars, *selection], env)
         dbt(["seed", "--target", "spark", "--full-refresh", "--select", "event_types"], env)

@@ -69,8 +69,8 @@ def test_no_staging_or_pending_files_are_left(exported) -> None:
     pipeline, _ = exported
     root = pipeline.paths.export_root
     assert not (root / ".staging").exists()
-    assert not (root / export_parquet.PENDING_FILE).exists()
-    assert all(p.name == "data_0.parquet" for p in root.rglob("*") if p.is_file())
+    assert not (root / export_parquet.LEGACY_PENDING_FILE).exists()
+    assert {p.name for p in root.rglob("*") if p.is_file()} == {"data_0.parquet", export_parquet.STATE_FILE}
 
 
 def test_full_refresh_removes_orphaned_partitions(exported) -> None:
@@ -83,13 +83,33 @@ def test_full_refresh_removes_orphaned_partitions(exported) -> None:
     assert (pipeline.paths.export_root / "fct_events" / "event_date=2024-01-09" / "data_0.parquet").exists()
 
 
-def test_an_interrupted_export_is_finished_by_the_next_run(exported) -> None:
+def test_a_pending_list_left_by_an_earlier_version_is_finished_then_removed(exported) -> None:
     pipeline, _ = exported
     assert pipeline.refresh("--date", "2024-01-11") == 0  # its changed partitions exclude 2024-01-10
     root = pipeline.paths.export_root
     target = root / "fct_sessions" / "session_date=2024-01-10"
     content = (target / "data_0.parquet").read_bytes()
     (target / "data_0.parquet").unlink()
-    (root / export_parquet.PENDING_FILE).write_text('[["fct_sessions", "2024-01-10"]]')
+    (root / export_parquet.LEGACY_PENDING_FILE).write_text('[["fct_sessions", "2024-01-10"]]')
     assert export_parquet.main(["--warehouse", str(pipeline.paths.warehouse), "--export-root", str(root)]) == 0
     assert (target / "data_0.parquet").read_bytes() == content
+    assert not (root / export_parquet.LEGACY_PENDING_FILE).exists()
+
+
+def test_a_refresh_with_nothing_new_exports_what_a_skipped_export_left(exported) -> None:
+    pipeline, _ = exported
+    pipeline.land("2024-01-12", "a.jsonl", [event("new3", "u4", "2024-01-12T08:00:00Z")])
+    assert pipeline.refresh("--skip-export") == 0
+    day = pipeline.paths.export_root / "fct_events" / "event_date=2024-01-12" / "data_0.parquet"
+    assert not day.exists()
+    assert pipeline.refresh() == 0  # no landing day to process: the export still runs
+    assert day.exists()
+    state = pipeline.paths.export_root / export_parquet.STATE_FILE
+    recorded = state.read_bytes()
+    assert (
+        export_parquet.main(
+            ["--warehouse", str(pipeline.paths.warehouse), "--export-root", str(pipeline.paths.export_root)]
+        )
+        == 0
+    )
+    assert state.read_bytes() == recorded  # up to date: nothing requested, nothing written

@@ -11,6 +11,8 @@ from datetime import datetime
 import pytest
 from conftest import Pipeline, event
 
+from clickstream.ingest import file_check
+
 DAY1, DAY2 = "2024-01-10", "2024-01-11"
 
 
@@ -146,6 +148,10 @@ def test_a_run_that_crashes_midway_is_recovered_by_rerunning(make_pipeline, full
 def test_plain_dbt_build_with_run_date_gives_the_same_tables(make_pipeline, full: Pipeline) -> None:
     pipeline = make_pipeline("plain_dbt", raw_root=full.paths.raw_root)
     pipeline.paths.warehouse.parent.mkdir(parents=True)
+    # plain dbt reads only checked files: `clickstream check-files` first (refresh does it itself)
+    assert (
+        file_check.main(["--raw-root", str(pipeline.paths.raw_root), "--warehouse", str(pipeline.paths.warehouse)]) == 0
+    )
     for day in (DAY1, DAY2):
         result = pipeline.dbt(
             "build", "--vars", json.dumps({"run_date": day}), work_dir=pipeline.paths.warehouse.parent

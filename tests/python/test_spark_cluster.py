@@ -35,7 +35,8 @@ if shutil.which("java") is None:
 
 from spark_testing import Cluster, leftover_processes, spark_cluster, start_cluster
 
-from clickstream.paths import PROJECT_ROOT
+from clickstream.ingest import file_check
+from clickstream.paths import PROJECT_ROOT, PipelinePaths
 
 pytestmark = pytest.mark.spark
 
@@ -201,6 +202,8 @@ def test_raw_lines_read_on_the_cluster_equal_duckdbs(cluster: Cluster, tmp_path:
     query = "select cast(dt as {type}), file_name, file_row_index, line_text from staging.stg_click_events__lines"
 
     (tmp_path / "duckdb").mkdir()
+    # plain dbt reads only checked files (the check log is next to CLICKSTREAM_WAREHOUSE, dbt_env())
+    file_check.ensure_checked(PipelinePaths(raw_root, tmp_path / "duckdb" / "warehouse.duckdb", tmp_path / "exports"))
     run_dbt(tmp_path, cluster, "dev", *selection)
     import duckdb
 

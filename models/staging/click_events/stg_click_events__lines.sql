@@ -11,7 +11,9 @@
 {%- set file_paths = [] -%}
 {%- set batch_files = load_relation(ref('stg_click_events__files')) if execute else none -%}
 {%- if batch_files is not none -%}
-    {%- set file_paths = run_query('select file_path from ' ~ batch_files ~ ' order by file_path').columns[0].values() | list -%}
+    {#- not the files quarantined at file level, nor empty files (no line; Spark's reader skips them) -#}
+    {%- set readable = ' where file_quarantine_reason is null and size_bytes > 0' -%}
+    {%- set file_paths = run_query('select file_path from ' ~ batch_files ~ readable ~ ' order by file_path').columns[0].values() | list -%}
 {%- endif %}
 
 {%- if file_paths %}
