@@ -13,7 +13,7 @@
             'refreshed_window_column': 'dt',
             'export': {
                 'partition_column': 'dt',
-                'order_by': ['file_name', 'line_number'],
+                'order_by': ['file_name', 'line_number', 'quarantine_id'],
             },
         },
     )
