@@ -13,6 +13,7 @@ from the project root, so the scripts work from any directory.
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 from dataclasses import dataclass
@@ -21,6 +22,12 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DT_DIR_PATTERN = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
 RAW_FILE_SUFFIXES = (".jsonl", ".jsonl.gz")
+# Each path: its command-line option, its environment variable, its default under the project.
+PATH_SETTINGS = {
+    "raw_root": ("--raw-root", "CLICKSTREAM_RAW_ROOT", "data/raw"),
+    "warehouse": ("--warehouse", "CLICKSTREAM_WAREHOUSE", "data/warehouse/clickstream.duckdb"),
+    "export_root": ("--export-root", "CLICKSTREAM_EXPORT_ROOT", "data/exports"),
+}
 
 
 @dataclass(frozen=True)
@@ -40,16 +47,17 @@ class PipelinePaths:
     ) -> PipelinePaths:
         """Paths from explicit values, else the environment, else the project defaults."""
 
-        def pick(explicit: str | None, env_name: str, default: str) -> Path:
+        def pick(explicit: str | None, setting: str) -> Path:
+            _, env_name, default = PATH_SETTINGS[setting]
             value = explicit or os.environ.get(env_name)
             if value:
                 return Path(value).expanduser().resolve()
             return (PROJECT_ROOT / default).resolve()
 
         return cls(
-            raw_root=pick(raw_root, "CLICKSTREAM_RAW_ROOT", "data/raw"),
-            warehouse=pick(warehouse, "CLICKSTREAM_WAREHOUSE", "data/warehouse/clickstream.duckdb"),
-            export_root=pick(export_root, "CLICKSTREAM_EXPORT_ROOT", "data/exports"),
+            raw_root=pick(raw_root, "raw_root"),
+            warehouse=pick(warehouse, "warehouse"),
+            export_root=pick(export_root, "export_root"),
         )
 
     def environment(self) -> dict[str, str]:
@@ -59,6 +67,22 @@ class PipelinePaths:
             "CLICKSTREAM_WAREHOUSE": str(self.warehouse),
             "CLICKSTREAM_EXPORT_ROOT": str(self.export_root),
         }
+
+
+def add_path_options(
+    parser: argparse.ArgumentParser,
+    *,
+    raw_root: str | None = None,
+    warehouse: str | None = None,
+    export_root: str | None = None,
+) -> None:
+    """Add the --raw-root / --warehouse / --export-root options a command takes, each described by
+    what the command does with it (None: the command does not take it); PipelinePaths.resolve
+    reads them."""
+    for setting, purpose in (("raw_root", raw_root), ("warehouse", warehouse), ("export_root", export_root)):
+        if purpose is not None:
+            option, env_name, default = PATH_SETTINGS[setting]
+            parser.add_argument(option, metavar="PATH", help=f"{purpose} (default: ${env_name} or {default})")
 
 
 def landed_days(raw_root: Path) -> list[str]:

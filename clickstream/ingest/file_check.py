@@ -44,7 +44,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from clickstream.paths import DT_DIR_PATTERN, RAW_FILE_SUFFIXES, PipelinePaths
+from clickstream.paths import DT_DIR_PATTERN, RAW_FILE_SUFFIXES, PipelinePaths, add_path_options
 
 CHECK_LOG_NAME = "file_checks.jsonl"
 CHECK_VERSION = 1
@@ -363,11 +363,8 @@ def build_parser(prog: str = "clickstream check-files") -> argparse.ArgumentPars
             "not checked again (landed files never change)."
         ),
     )
-    parser.add_argument("--raw-root", help="raw landing zone (default: $CLICKSTREAM_RAW_ROOT or data/raw)")
-    parser.add_argument(
-        "--warehouse",
-        help="warehouse file whose directory holds the check log (default: $CLICKSTREAM_WAREHOUSE or "
-        "data/warehouse/clickstream.duckdb)",
+    add_path_options(
+        parser, raw_root="raw landing zone", warehouse="warehouse file whose directory holds the check log"
     )
     parser.add_argument(
         "--date", metavar="YYYY-MM-DD", action="append", help="check only this landing day (repeatable)"

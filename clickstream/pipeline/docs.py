@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from clickstream.paths import PROJECT_ROOT, PipelinePaths
+from clickstream.paths import PROJECT_ROOT, PipelinePaths, add_path_options
 from clickstream.pipeline.lock import WarehouseLock, WarehouseLocked
 from clickstream.pipeline.refresh import dbt_command
 from clickstream.pipeline.warehouse import WarehouseBusy, duckdb_lock_conflict
@@ -71,11 +71,7 @@ def build_parser(prog: str = "clickstream docs") -> argparse.ArgumentParser:
     )
     parser.add_argument("--serve", action="store_true", help="serve the site after building it (Ctrl-C stops)")
     parser.add_argument("--port", type=int, default=8080, help="port for --serve (default: 8080)")
-    parser.add_argument(
-        "--warehouse",
-        help="DuckDB warehouse file whose catalog is documented "
-        "(default: $CLICKSTREAM_WAREHOUSE or data/warehouse/clickstream.duckdb)",
-    )
+    add_path_options(parser, warehouse="DuckDB warehouse file whose catalog is documented")
     return parser
 
 

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import duckdb
 
-from clickstream.paths import PipelinePaths
+from clickstream.paths import PipelinePaths, add_path_options
 from clickstream.pipeline import changes
 from clickstream.pipeline.contract import ContractError, PublicTable, exported_tables, run_manifest
 from clickstream.pipeline.disk import disk_full_message, is_disk_full
@@ -92,10 +92,17 @@ def file_columns(wh: Warehouse, table: PublicTable) -> list[str]:
     return [name for name in names if name != table.partition_column]
 
 
+def select_list(wh: Warehouse, columns: list[str]) -> str:
+    """The export files' columns, every one nullable (OPTIONAL) in Parquet: a file's schema
+    depends on the table's columns only, never on which rows a partition happens to hold."""
+    return ", ".join(wh.nullable_column(column) for column in columns)
+
+
 def out_of_layout(export_root: Path, table: PublicTable) -> str | None:
     """Why the table's export directory is not in the current layout (so that it must be
     rewritten whole), or None: a child not named `<partition column>=YYYY-MM-DD`, or a file that
-    holds the partition column (the first partition's: files are only ever written whole)."""
+    holds the partition column or marks a column REQUIRED (the first partition's: files are only
+    ever written whole)."""
     table_dir = export_root / table.name
     if not table_dir.is_dir():
         return None
@@ -107,9 +114,14 @@ def out_of_layout(export_root: Path, table: PublicTable) -> str | None:
     if first is None:
         return None
     with duckdb.connect() as con:
-        columns = {row[0] for row in con.execute("select name from parquet_schema(?)", [str(first)]).fetchall()}
-    if table.partition_column in columns:
+        schema = con.execute(
+            "select name, repetition_type from parquet_schema(?) where num_children is null", [str(first)]
+        ).fetchall()
+    if table.partition_column in {name for name, _ in schema}:
         return f"{first.relative_to(export_root)} holds the partition column {table.partition_column}"
+    required = [name for name, repetition in schema if repetition == "REQUIRED"]
+    if required:
+        return f"{first.relative_to(export_root)} marks {required[0]} REQUIRED (files now mark every column nullable)"
     return None
 
 
@@ -137,7 +149,7 @@ def write_partition(
         if existed:
             shutil.rmtree(final_dir)
         return 0, existed
-    query = f"select {', '.join(columns)} from main.{table.name} where {where} order by {table.order_by_sql}"
+    query = f"select {select_list(wh, columns)} from main.{table.name} where {where} order by {table.order_by_sql}"
     copy_atomically(
         wh, query, export_root / ".staging" / table.name / final_dir.name / DATA_FILE, final_dir / DATA_FILE
     )
@@ -150,7 +162,7 @@ def write_whole_table(wh: Warehouse, export_root: Path, table: PublicTable) -> N
     columns = file_columns(wh, table)
     copy_atomically(
         wh,
-        f"select {', '.join(columns)} from main.{table.name} order by {table.order_by_sql}",
+        f"select {select_list(wh, columns)} from main.{table.name} order by {table.order_by_sql}",
         export_root / ".staging" / table.name / DATA_FILE,
         export_root / table.name / DATA_FILE,
     )
@@ -294,11 +306,7 @@ def build_parser(prog: str = "clickstream export") -> argparse.ArgumentParser:
         dest="rewrite_all",
         help="rewrite every partition and remove partitions that no longer exist in the tables",
     )
-    parser.add_argument(
-        "--warehouse",
-        help="DuckDB warehouse file (default: $CLICKSTREAM_WAREHOUSE or data/warehouse/clickstream.duckdb)",
-    )
-    parser.add_argument("--export-root", help="export root (default: $CLICKSTREAM_EXPORT_ROOT or data/exports)")
+    add_path_options(parser, warehouse="DuckDB warehouse file", export_root="export root")
     parser.add_argument(
         "--target",
         default="dev",

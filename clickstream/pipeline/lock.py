@@ -49,6 +49,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
+from clickstream.durations import human_duration
+
 LOG = logging.getLogger("clickstream.lock")
 LOCK_SUFFIX = ".lock"
 # A probe by a reader (current_holder) or a holder still writing its record holds the flock for
@@ -103,18 +105,6 @@ def processes_with_file_open(path: Path) -> list[int]:
         except OSError:
             continue
     return sorted(found)
-
-
-def human_duration(seconds: float) -> str:
-    """A short duration: '45 s', '3 min 5 s', '2 h 10 min', '3 d 4 h'."""
-    s = max(int(seconds), 0)
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        return f"{s // 60} min {s % 60} s"
-    if s < 86400:
-        return f"{s // 3600} h {s % 3600 // 60} min"
-    return f"{s // 86400} d {s % 86400 // 3600} h"
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ import duckdb
 import yaml
 
 from clickstream.ingest import file_check
-from clickstream.paths import PROJECT_ROOT, PipelinePaths, landed_days
+from clickstream.paths import PROJECT_ROOT, PipelinePaths, add_path_options, landed_days
 from clickstream.pipeline import changes
 from clickstream.pipeline import export as export_parquet
 from clickstream.pipeline.audit import INTERRUPTED, RunAudit
@@ -413,11 +413,12 @@ def build_parser(prog: str = "clickstream refresh") -> argparse.ArgumentParser:
     mode.add_argument(
         "--full-refresh", action="store_true", help="rebuild every table from raw and rewrite every export partition"
     )
-    parser.add_argument("--raw-root", help="raw landing zone (default: $CLICKSTREAM_RAW_ROOT or data/raw)")
-    parser.add_argument(
-        "--warehouse",
-        help="DuckDB warehouse file (default: $CLICKSTREAM_WAREHOUSE or data/warehouse/clickstream.duckdb); "
-        "with --target spark_cluster it holds only the run audit (the tables are on the cluster)",
+    add_path_options(
+        parser,
+        raw_root="raw landing zone",
+        warehouse="DuckDB warehouse file; with --target spark_cluster it holds only the run audit (the tables "
+        "are on the cluster)",
+        export_root="Parquet export root",
     )
     parser.add_argument(
         "--target",
@@ -426,7 +427,6 @@ def build_parser(prog: str = "clickstream refresh") -> argparse.ArgumentParser:
         help="dbt target (profiles.yml): dev = DuckDB (default, or $CLICKSTREAM_DBT_TARGET); spark_cluster = the "
         "local Spark cluster's Thrift server (start it with `clickstream spark start`; docs/spark.md)",
     )
-    parser.add_argument("--export-root", help="Parquet export root (default: $CLICKSTREAM_EXPORT_ROOT or data/exports)")
     parser.add_argument("--threads", type=int, help="dbt threads (default: profiles.yml, 2)")
     tests = parser.add_mutually_exclusive_group()
     tests.add_argument(

@@ -93,6 +93,10 @@ class Warehouse(Protocol):
     def write_parquet(self, sql: str, file: Path) -> None:
         """Write the query's rows (in its order) to one Parquet file (zstd)."""
 
+    def nullable_column(self, column: str) -> str:
+        """A select-list item for the column that the Parquet writer marks OPTIONAL (nullable),
+        whatever the engine knows about the rows written."""
+
 
 class DuckDBWarehouse:
     """The DuckDB warehouse file, read-only."""
@@ -123,6 +127,12 @@ class DuckDBWarehouse:
     def write_parquet(self, sql: str, file: Path) -> None:
         target = str(file).replace("'", "''")
         self._con.execute(f"copy ({sql}) to '{target}' (format parquet, compression zstd)")
+
+    def nullable_column(self, column: str) -> str:
+        # DuckDB marks a column REQUIRED when the statistics of the rows it scans say "no NULL",
+        # and those depend on the storage's history (deleted rows, row groups), not on the rows:
+        # equal tables could export different files. A CASE with a NULL branch can always be NULL.
+        return f"case when {column} is null then null else {column} end as {column}"
 
 
 class SparkWarehouse:
@@ -172,6 +182,9 @@ class SparkWarehouse:
         if not any(row[0] == schema for row in self.query("show schemas")):
             return False
         return any(row[1] == table for row in self.query(f"show tables in {schema}"))
+
+    def nullable_column(self, column: str) -> str:
+        return column  # Spark writes a table's columns as declared: nullable
 
     def write_parquet(self, sql: str, file: Path) -> None:
         # The executors write the directory (one task: the COALESCE(1) hint over the sorted rows

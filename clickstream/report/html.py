@@ -35,7 +35,8 @@ from pathlib import Path
 
 import duckdb
 
-from clickstream.paths import PipelinePaths
+from clickstream.durations import human_duration
+from clickstream.paths import PipelinePaths, add_path_options
 from clickstream.pipeline.contract import quarantine_reasons
 from clickstream.pipeline.lock import LockHolder, current_holder
 from clickstream.pipeline.warehouse import WarehouseBusy, connect_duckdb
@@ -394,18 +395,6 @@ def as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def human_age(seconds: float) -> str:
-    sign = "-" if seconds < 0 else ""
-    s = abs(seconds)
-    if s < 120:
-        return f"{sign}{s:.0f} s"
-    if s < 7200:
-        return f"{sign}{s / 60:.0f} min"
-    if s < 172800:
-        return f"{sign}{s / 3600:.1f} h"
-    return f"{sign}{s / 86400:.1f} days"
-
-
 def days_note(total_days: int) -> str:
     return f" Showing the latest {MAX_DAYS} of {total_days} days." if total_days > MAX_DAYS else ""
 
@@ -595,13 +584,13 @@ def chart_freshness(wh: Warehouse, now: datetime, data: ReportData) -> Chart:
         age = (now - as_utc(newest_event)).total_seconds()
         labels.append("now - newest event_ts")
         values.append(age / 3600)
-        rows.append(["newest event (event_ts, UTC)", iso(newest_event), human_age(age)])
+        rows.append(["newest event (event_ts, UTC)", iso(newest_event), human_duration(age)])
     if newest_day is not None:
         start = datetime(newest_day.year, newest_day.month, newest_day.day, tzinfo=UTC)
         age = (now - start).total_seconds()
         labels.append("now - newest landing day")
         values.append(age / 3600)
-        rows.append(["newest processed landing day (dt, start of day UTC)", iso(newest_day), human_age(age)])
+        rows.append(["newest processed landing day (dt, start of day UTC)", iso(newest_day), human_duration(age)])
     if wh.has("audit", "refresh_runs"):
         try:
             audit = last_refresh_runs(wh)
@@ -616,7 +605,7 @@ def chart_freshness(wh: Warehouse, now: datetime, data: ReportData) -> Chart:
                 age = (now - as_utc(last_ok)).total_seconds()
                 labels.append("now - last successful refresh")
                 values.append(age / 3600)
-                rows.append(["last successful refresh (audit.refresh_runs, end)", iso(last_ok), human_age(age)])
+                rows.append(["last successful refresh (audit.refresh_runs, end)", iso(last_ok), human_duration(age)])
             else:
                 rows.append(["last successful refresh (audit.refresh_runs)", "none recorded", "-"])
             if last_any:
@@ -636,7 +625,7 @@ def chart_freshness(wh: Warehouse, now: datetime, data: ReportData) -> Chart:
         labels,
         [max(v, 0.0) for v in values],
         color=PALETTE[2],
-        formatter=lambda hours: human_age(hours * 3600),
+        formatter=lambda hours: human_duration(hours * 3600),
         label_width=230,
     )
     return Chart(
@@ -974,14 +963,10 @@ def build_parser(prog: str = "clickstream report") -> argparse.ArgumentParser:
             "events per session and top pages."
         ),
     )
-    parser.add_argument(
-        "--warehouse",
-        help="DuckDB warehouse file to read (default: $CLICKSTREAM_WAREHOUSE or data/warehouse/clickstream.duckdb)",
-    )
-    parser.add_argument(
-        "--export-root",
-        help="Parquet export root, read instead of the warehouse while a refresh writes it "
-        "(default: $CLICKSTREAM_EXPORT_ROOT or data/exports)",
+    add_path_options(
+        parser,
+        warehouse="DuckDB warehouse file to read",
+        export_root="Parquet export root, read instead of the warehouse while a refresh writes it",
     )
     parser.add_argument(
         "--output", metavar="PATH", help="HTML file to write (default: report.html next to the warehouse file)"

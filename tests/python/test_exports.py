@@ -3,12 +3,15 @@ rewritten, orphans removed on a full refresh, never a half-written file in place
 
 from __future__ import annotations
 
+from datetime import date
+
 import duckdb
 import pytest
 from conftest import Pipeline, event
 
 from clickstream.pipeline import contract
 from clickstream.pipeline import export as export_parquet
+from clickstream.pipeline.warehouse import open_warehouse
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +116,45 @@ def test_a_refresh_with_nothing_new_exports_what_a_skipped_export_left(exported)
         == 0
     )
     assert state.read_bytes() == recorded  # up to date: nothing requested, nothing written
+
+
+def test_a_partition_file_is_the_same_bytes_whatever_the_storage_history(tmp_path) -> None:
+    """Equal rows give equal files: DuckDB's writer would mark a column REQUIRED when the scanned
+    storage's statistics say it holds no NULL (a history of deletes changes that, the rows do not);
+    the export marks every column nullable, so the file depends on the rows only."""
+    table = contract.PublicTable(
+        name="t",
+        key="id",
+        exported=True,
+        partition_column="dt",
+        order_by=("id",),
+        partition_by_differs=None,
+        spark_partition_by=("dt",),
+        refreshed_window_column="dt",
+        documented_columns=("id", "dt", "note"),
+        source_file="models/marts/t.sql",
+    )
+    files = {}
+    for history in ("clean", "a null once"):
+        path = tmp_path / history / "w.duckdb"
+        path.parent.mkdir()
+        with duckdb.connect(str(path)) as con:
+            con.execute("create table main.t (id integer, dt date, note varchar)")
+            if history == "a null once":
+                con.execute("insert into main.t values (9, DATE '2024-01-02', null)")
+                con.execute("delete from main.t where id = 9")
+            con.execute("insert into main.t values (1, DATE '2024-01-01', 'x'), (2, DATE '2024-01-01', 'y')")
+        with open_warehouse("dev", path) as wh:
+            columns = export_parquet.file_columns(wh, table)
+            assert export_parquet.write_partition(wh, tmp_path / history, table, columns, date(2024, 1, 1)) == (
+                2,
+                False,
+            )
+        written = tmp_path / history / "t" / "dt=2024-01-01" / export_parquet.DATA_FILE
+        with duckdb.connect() as con:
+            schema = con.execute(
+                "select name, repetition_type from parquet_schema(?) where num_children is null", [str(written)]
+            ).fetchall()
+        assert schema == [("id", "OPTIONAL"), ("note", "OPTIONAL")]
+        files[history] = written.read_bytes()
+    assert files["clean"] == files["a null once"]

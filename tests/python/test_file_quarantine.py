@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import socket
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -295,8 +296,12 @@ def test_the_check_accepts_what_every_reader_reads_and_nothing_else(tmp_path: Pa
         (day / name).write_bytes(data)
     (day / "link.jsonl").symlink_to(day / "binary.jsonl")
     (day / "dangling.jsonl").symlink_to(day / "nowhere")
+    # AF_UNIX paths are limited to ~107 bytes: bind in a short directory, then move the socket in.
+    short_dir = Path(tempfile.mkdtemp(prefix="cs-", dir="/tmp"))
     with socket.socket(socket.AF_UNIX) as sock:
-        sock.bind(str(day / "sock.jsonl"))
+        sock.bind(str(short_dir / "s"))
+        os.rename(short_dir / "s", day / "sock.jsonl")
+        short_dir.rmdir()
         checks = {p.name: file_check.check_file(p, tmp_path) for p in file_check.landed_entries(tmp_path)}
     expected = {name: reason for name, (_, reason) in files.items()}
     expected |= {"link.jsonl": None, "dangling.jsonl": "unreadable", "sock.jsonl": "not_a_regular_file"}

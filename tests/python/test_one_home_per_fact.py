@@ -4,6 +4,7 @@
   (models/marts/<mart>.sql): it names documented columns, agrees with the Spark partition_by or
   says why not, the export writes directories named by it, and int_refresh_changed_partitions
   covers exactly the marts exported by a date; an export run on a changed config follows it;
+  its row order is total;
 - the quarantine reasons are the quarantine_reasons seed: agg_ingest_daily, the run audit, the
   refresh summary and the report have one column / entry per reason, in rule order."""
 
@@ -86,6 +87,19 @@ def test_the_export_writes_directories_named_by_each_tables_partition_column(ref
             assert children == [f"{table.partition_column}={day}" for day in days], table.name
         else:
             assert children == [export_parquet.DATA_FILE], table.name
+
+
+def test_each_exports_row_order_is_total_so_equal_tables_write_equal_files(refreshed: Pipeline) -> None:
+    """No two rows of an exported partition tie on the export's order_by (the key, or columns that
+    determine it, breaks every tie): the files' row order never depends on the storage."""
+    for table in EXPORTED:
+        within = [table.partition_column] if table.partition_column else []
+        columns = ", ".join([*within, *table.order_by])
+        [(rows, distinct)] = refreshed.query(
+            f"select (select count(*) from main.{table.name}), "
+            f"(select count(*) from (select distinct {columns} from main.{table.name}))"
+        )
+        assert rows > 0 and distinct == rows, f"{table.name}: order_by ({table.order_by_sql}) ties"
 
 
 def test_the_changed_partitions_model_covers_exactly_the_exported_partitioned_tables(refreshed: Pipeline) -> None:
