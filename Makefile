@@ -46,18 +46,20 @@ run: setup ## land a sample, refresh it, export Parquet, build the docs and the 
 # Every test: the non-Spark suite on TEST_WORKERS pytest-xdist workers (one test module per
 # worker: module fixtures are built once; much of a test is single-threaded dbt start-up), then
 # the Spark suite on its own (beside the others, its JVMs slowed everything down), then the linters.
+# Each suite prints its slowest tests (TEST_DURATIONS of them) to show where the time goes.
 TEST_WORKERS ?= 2
+TEST_DURATIONS ?= 15
 test: setup spark-setup browser ## run every test (set-up included), then the linters
 	$(MAKE) --no-print-directory test-main
 	$(MAKE) --no-print-directory test-spark
 	$(MAKE) --no-print-directory lint
 
 test-main: setup ## the tests not marked spark
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not spark"
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=$(TEST_DURATIONS) -m "not spark"
 
 test-spark: spark-setup ## the tests marked spark (a real local Spark cluster)
 	@mkdir -p test-artifacts
-	$(BIN)/python -m pytest -q -p no:cacheprovider --basetemp=$(CURDIR)/test-artifacts/spark-pytest -m spark
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=$(TEST_DURATIONS) --basetemp=$(CURDIR)/test-artifacts/spark-pytest -m spark
 
 # SQL linting renders the models against an empty landing zone, so the result never depends on
 # what happens to be under data/raw.
