@@ -62,11 +62,7 @@ class PipelinePaths:
 
     def environment(self) -> dict[str, str]:
         """The environment variables that point dbt and the scripts at these paths."""
-        return {
-            "CLICKSTREAM_RAW_ROOT": str(self.raw_root),
-            "CLICKSTREAM_WAREHOUSE": str(self.warehouse),
-            "CLICKSTREAM_EXPORT_ROOT": str(self.export_root),
-        }
+        return {env_name: str(getattr(self, setting)) for setting, (_, env_name, _) in PATH_SETTINGS.items()}
 
 
 def add_path_options(
