@@ -81,6 +81,30 @@ def add_path_options(
             parser.add_argument(option, metavar="PATH", help=f"{purpose} (default: ${env_name} or {default})")
 
 
+def unusable_location(path: Path, directory: bool) -> str | None:
+    """Why `path` cannot be used as a directory (directory=True) or a file that a command reads or
+    creates: it exists and is the other kind, or an existing ancestor is not a directory. None
+    when it can be used (it exists as wanted, or can be created)."""
+    if path.exists() and path.is_dir() != directory:
+        return f"{path} is {'a file' if directory else 'a directory'}, not {'a directory' if directory else 'a file'}"
+    for parent in path.parents:
+        if parent.exists():
+            return None if parent.is_dir() else f"{path} cannot be created: {parent} is a file, not a directory"
+    return None
+
+
+def path_problems(paths: PipelinePaths, *settings: str) -> list[str]:
+    """One message per path of `settings` (keys of PATH_SETTINGS) that cannot be used, naming the
+    option and the variable to fix: a command checks its paths before it writes anything."""
+    problems = []
+    for setting in settings:
+        option, env_name, _ = PATH_SETTINGS[setting]
+        problem = unusable_location(getattr(paths, setting), directory=setting != "warehouse")
+        if problem:
+            problems.append(f"{problem}: point {option} (or ${env_name}) at a usable path")
+    return problems
+
+
 def landed_days(raw_root: Path) -> list[str]:
     """Landing days (YYYY-MM-DD) that hold at least one raw file, sorted."""
     events_dir = raw_root / "click_events"

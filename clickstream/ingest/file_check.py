@@ -44,7 +44,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from clickstream.paths import DT_DIR_PATTERN, RAW_FILE_SUFFIXES, PipelinePaths, add_path_options
+from clickstream.options import date_arg
+from clickstream.paths import DT_DIR_PATTERN, RAW_FILE_SUFFIXES, PipelinePaths, add_path_options, path_problems
 
 CHECK_LOG_NAME = "file_checks.jsonl"
 CHECK_VERSION = 1
@@ -367,7 +368,7 @@ def build_parser(prog: str = "clickstream check-files") -> argparse.ArgumentPars
         parser, raw_root="raw landing zone", warehouse="warehouse file whose directory holds the check log"
     )
     parser.add_argument(
-        "--date", metavar="YYYY-MM-DD", action="append", help="check only this landing day (repeatable)"
+        "--date", type=date_arg, metavar="YYYY-MM-DD", action="append", help="check only this landing day (repeatable)"
     )
     return parser
 
@@ -375,7 +376,19 @@ def build_parser(prog: str = "clickstream check-files") -> argparse.ArgumentPars
 def main(argv: list[str] | None = None, prog: str = "clickstream check-files") -> int:
     args = build_parser(prog).parse_args(argv)
     paths = PipelinePaths.resolve(args.raw_root, args.warehouse)
-    new = ensure_checked(paths, args.date)
+    days = sorted({day.isoformat() for day in args.date}) if args.date else None
+    # Every option is checked before the check log is written.
+    problems = path_problems(paths, "raw_root", "warehouse")
+    events_dir = paths.raw_root / "click_events"
+    if not problems and not events_dir.is_dir():
+        problems = [f"no landing zone at {events_dir}/: point --raw-root (or $CLICKSTREAM_RAW_ROOT) at the raw root"]
+    missing = [day for day in days or [] if not problems and not landed_entries(paths.raw_root, [day])]
+    if missing:
+        problems = [f"no landed files for dt={', '.join(missing)} under {events_dir}/: pass a landed day"]
+    if problems:
+        print(f"error: {'; '.join(problems)}.", file=sys.stderr)
+        return 2
+    new = ensure_checked(paths, days)
     bad = [check for check in new if check.quarantine_reason]
     print(f"checked {len(new)} new file(s), {len(bad)} quarantined at file level; check log: {check_log_path(paths)}")
     for check in bad:

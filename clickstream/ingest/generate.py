@@ -67,14 +67,13 @@ import json
 import logging
 import math
 import os
-import re
 import sys
 import textwrap
 import time
 import zlib
 from bisect import bisect_right
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
@@ -85,7 +84,8 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote_plus
 
-from clickstream.paths import PipelinePaths
+from clickstream.options import date_arg, int_at_least
+from clickstream.paths import PipelinePaths, unusable_location
 
 LOG = logging.getLogger("generate_events")
 
@@ -529,29 +529,6 @@ class Config:
         return [self.start_date + timedelta(days=i) for i in range(self.days)]
 
 
-def date_arg(text: str) -> date:
-    """A YYYY-MM-DD option value, or an argparse error that shows the expected form."""
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {text!r}")
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"invalid date {text!r}: {exc}") from None
-
-
-def _int_arg(minimum: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
-        return value
-
-    return parse
-
-
 def _rate_arg(text: str) -> float:
     try:
         value = float(text)
@@ -614,14 +591,14 @@ def build_parser(prog: str = "clickstream generate") -> argparse.ArgumentParser:
     add("--start-date", required=True, type=date_arg, metavar="YYYY-MM-DD", help="first landing day (UTC)")
     add(
         "--days",
-        type=_int_arg(1),
+        type=int_at_least(1),
         default=3,
         metavar="N",
         help="number of landing days; the last one is start date + N - 1 (default: 3)",
     )
     add(
         "--events-per-day",
-        type=_int_arg(1),
+        type=int_at_least(1),
         default=100_000,
         metavar="K",
         help="valid events that happen per UTC day, before late arrivals past the "
@@ -637,35 +614,35 @@ def build_parser(prog: str = "clickstream generate") -> argparse.ArgumentParser:
     )
     add(
         "--partitions",
-        type=_int_arg(1),
+        type=int_at_least(1),
         default=4,
         metavar="P",
         help="partitions of the simulated topic; a user's events go to partition crc32(user_id) %% P (default: 4)",
     )
     add(
         "--max-records-per-file",
-        type=_int_arg(1),
+        type=int_at_least(1),
         default=50_000,
         metavar="M",
         help="roll a file after M lines (files also roll at the end of each landing day) (default: 50000)",
     )
     add(
         "--gzip-every-nth-day",
-        type=_int_arg(0),
+        type=int_at_least(0),
         default=3,
         metavar="N",
         help="gzip every file of every N-th landing day (days N, 2N, ...); 0 = never (default: 3)",
     )
     add(
         "--crlf-every-nth-file",
-        type=_int_arg(0),
+        type=int_at_least(0),
         default=7,
         metavar="N",
         help="every N-th written file (counted over the whole run) uses CRLF line endings; 0 = never (default: 7)",
     )
     add(
         "--users",
-        type=_int_arg(0),
+        type=int_at_least(0),
         default=0,
         metavar="U",
         help="number of distinct users (default: events-per-day / 20)",
@@ -1602,6 +1579,12 @@ def main(argv: list[str] | None = None, prog: str = "clickstream generate") -> i
         cfg = config_from_args(args)
     except ValueError as exc:
         print(f"generate_events: error: {exc}", file=sys.stderr)
+        return 2
+    problem = unusable_location(cfg.raw_root, directory=True)
+    if problem is None and cfg.manifest is not None:
+        problem = unusable_location(cfg.manifest, directory=False)
+    if problem:
+        print(f"generate_events: error: {problem}: pass a usable --raw-root / --manifest path", file=sys.stderr)
         return 2
     if cfg.manifest is not None and _inside(cfg.manifest, cfg.topic_dir):
         print(

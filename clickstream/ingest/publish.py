@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from clickstream.ingest import kafka_config
+from clickstream.options import date_arg, dates_arg, int_at_least
 
 LOG = logging.getLogger("clickstream.publish_events")
 TABLE_DIR = "click_events"
@@ -183,12 +184,17 @@ def build_parser(prog: str = "clickstream kafka publish") -> argparse.ArgumentPa
     source.add_argument(
         "--from-raw-root", type=Path, metavar="PATH", help="replay the landed files under PATH/click_events/dt=*/"
     )
-    add("--dates", metavar="YYYY-MM-DD[,...]", help="with --from-raw-root: only these landing dates (default: all)")
-    add("--start-date", metavar="YYYY-MM-DD", help="with --generate: first landing day")
-    add("--days", type=int, default=1, metavar="N", help="with --generate: landing days (default: 1)")
+    add(
+        "--dates",
+        type=dates_arg,
+        metavar="YYYY-MM-DD[,...]",
+        help="with --from-raw-root: only these landing dates (default: all)",
+    )
+    add("--start-date", type=date_arg, metavar="YYYY-MM-DD", help="with --generate: first landing day")
+    add("--days", type=int_at_least(1), default=1, metavar="N", help="with --generate: landing days (default: 1)")
     add(
         "--events-per-day",
-        type=int,
+        type=int_at_least(1),
         default=10_000,
         metavar="K",
         help="with --generate: events per day (default: 10000)",
@@ -267,7 +273,7 @@ def main(argv: list[str] | None = None, prog: str = "clickstream kafka publish")
             code = generate.main(
                 [
                     "--start-date",
-                    args.start_date,
+                    args.start_date.isoformat(),
                     "--days",
                     str(args.days),
                     "--events-per-day",
@@ -286,7 +292,7 @@ def main(argv: list[str] | None = None, prog: str = "clickstream kafka publish")
             dates = None
         else:
             raw_root = args.from_raw_root
-            dates = set(args.dates.split(",")) if args.dates else None
+            dates = {day.isoformat() for day in args.dates} if args.dates else None
             if not (raw_root / TABLE_DIR).is_dir():
                 print(f"publish_events: error: no {TABLE_DIR}/ under {raw_root}", file=sys.stderr)
                 return 2

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from clickstream.paths import PROJECT_ROOT, PipelinePaths, add_path_options
+from clickstream.paths import PROJECT_ROOT, PipelinePaths, add_path_options, path_problems
 from clickstream.pipeline.lock import WarehouseLock, WarehouseLocked
 from clickstream.pipeline.refresh import dbt_command
 from clickstream.pipeline.warehouse import WarehouseBusy, duckdb_lock_conflict
@@ -82,6 +82,16 @@ def main(argv: list[str] | None = None, prog: str = "clickstream docs") -> int:
         print(f"error: --port {args.port} is not a TCP port (1-65535).", file=sys.stderr)
         return 2
     paths = PipelinePaths.resolve(warehouse=args.warehouse)
+    # dbt-duckdb would create a missing warehouse file (at a mistyped path too): refused first.
+    problems = path_problems(paths, "warehouse")
+    if not problems and not paths.warehouse.exists():
+        problems = [
+            f"no warehouse at {paths.warehouse}: the docs describe the built tables, so run `clickstream "
+            "refresh` first, or point --warehouse (or $CLICKSTREAM_WAREHOUSE) at the warehouse file"
+        ]
+    if problems:
+        print(f"error: {'; '.join(problems)}.", file=sys.stderr)
+        return 2
     # dbt docs generate opens the warehouse read-write: under the warehouse lock, or exit 2 at once
     # (held only while generating: serving reads target/ only).
     try:

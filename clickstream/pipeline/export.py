@@ -41,7 +41,7 @@ from pathlib import Path
 
 import duckdb
 
-from clickstream.paths import PipelinePaths, add_path_options
+from clickstream.paths import PipelinePaths, add_path_options, path_problems
 from clickstream.pipeline import changes
 from clickstream.pipeline.contract import ContractError, PublicTable, exported_tables, run_manifest
 from clickstream.pipeline.disk import disk_full_message, is_disk_full
@@ -324,6 +324,16 @@ def main(argv: list[str] | None = None, prog: str = "clickstream export") -> int
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
     )
     paths = PipelinePaths.resolve(warehouse=args.warehouse, export_root=args.export_root)
+    # Every option is checked before the lock is taken and anything is written.
+    problems = path_problems(paths, "warehouse", "export_root")
+    if args.target == "dev" and not problems and not paths.warehouse.exists():
+        problems = [
+            f"no warehouse at {paths.warehouse}: run `clickstream refresh` first, or point --warehouse "
+            "(or $CLICKSTREAM_WAREHOUSE) at the warehouse file"
+        ]
+    if problems:
+        print(f"error: {'; '.join(problems)}.", file=sys.stderr)
+        return 2
     # A writer of the exports: under the warehouse lock (clickstream/pipeline/lock.py), or exit 2 at once.
     try:
         lock = WarehouseLock(paths.warehouse, prog).acquire()
@@ -331,9 +341,6 @@ def main(argv: list[str] | None = None, prog: str = "clickstream export") -> int
         print(f"error: {busy}", file=sys.stderr)
         return 2
     try:
-        if args.target == "dev" and not paths.warehouse.exists():
-            print(f"error: no warehouse at {paths.warehouse}; run `clickstream refresh` first.", file=sys.stderr)
-            return 2
         counts = export(paths, rewrite_all=args.rewrite_all, target=check_target(args.target))
         if args.target == "dev":
             refresh_snapshot(paths.warehouse)  # what `clickstream report` reads while a writer runs

@@ -19,20 +19,22 @@ import argparse
 import json
 import logging
 import os
+import shlex
 import signal
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import yaml
 
 from clickstream.ingest import file_check
-from clickstream.paths import PROJECT_ROOT, PipelinePaths, add_path_options, landed_days
-from clickstream.pipeline import changes
+from clickstream.options import date_arg, int_at_least
+from clickstream.paths import PROJECT_ROOT, PipelinePaths, add_path_options, landed_days, path_problems
+from clickstream.pipeline import changes, dbt_vars
 from clickstream.pipeline import export as export_parquet
 from clickstream.pipeline.audit import INTERRUPTED, RunAudit
 from clickstream.pipeline.contract import ContractError, dbt_target_path, quarantine_reasons
@@ -176,12 +178,31 @@ def run_dbt_build(
     log_path = paths.warehouse.parent / "last_dbt_build.log"
     log_path.write_text(output)
     if result.returncode != 0:
-        raise RefreshError(describe_dbt_failure(output, log_path, target_path))
+        raise RefreshError(
+            describe_dbt_failure(output, log_path, target_path, lambda sql: failing_assertions(paths, target, sql))
+        )
 
 
-def describe_dbt_failure(output: str, log_path: Path, target_path: Path) -> str:
-    """The failing nodes and their messages from dbt's run_results.json, or dbt's own output."""
-    lines = node_messages(target_path, ("error", "fail", "runtime error"))
+def failing_assertions(paths: PipelinePaths, target: str, compiled_sql: str) -> list[tuple]:
+    """The rows (assertion, column, failures) of a failed column_assertions test: its compiled SQL
+    run again on the warehouse (the refresh still holds the lock, so the rows are the ones dbt saw)."""
+    try:
+        with open_warehouse(target, paths.warehouse) as wh:
+            return wh.query(compiled_sql)
+    except Exception as error:  # the failure itself is reported anyway: say why the detail is missing
+        LOG.warning("could not list the failing assertions: %s", error)
+        return []
+
+
+def describe_dbt_failure(
+    output: str,
+    log_path: Path,
+    target_path: Path,
+    assertions: Callable[[str], list[tuple]] | None = None,
+) -> str:
+    """The failing nodes and their messages from dbt's run_results.json, or dbt's own output;
+    assertions: runs a failed column_assertions test's SQL, to name the column tests that failed."""
+    lines = node_messages(target_path, ("error", "fail", "runtime error"), assertions)
     if not lines:
         tail = [line for line in output.splitlines() if line.strip()][-15:]
         lines = ["  " + line for line in tail]
@@ -200,9 +221,12 @@ def describe_dbt_failure(output: str, log_path: Path, target_path: Path) -> str:
     return "dbt build failed:\n" + "\n".join(lines) + f"\nFull dbt output: {log_path}\n" + advice
 
 
-def node_messages(target_path: Path, statuses: tuple[str, ...]) -> list[str]:
+def node_messages(
+    target_path: Path, statuses: tuple[str, ...], assertions: Callable[[str], list[tuple]] | None = None
+) -> list[str]:
     """One line per dbt node of the last invocation with one of these statuses, naming where a
-    failing test stored its rows."""
+    failing test stored its rows; a failed column_assertions test is followed by a line per column
+    test that failed in it (from `assertions`, which runs the test's compiled SQL)."""
     lines = []
     try:
         results = json.loads((target_path / "run_results.json").read_text())["results"]
@@ -215,6 +239,13 @@ def node_messages(target_path: Path, statuses: tuple[str, ...]) -> list[str]:
             if result["unique_id"].startswith("test.") and result.get("relation_name"):
                 line += f" (failing rows: select * from {result['relation_name']})"
             lines.append(line)
+            grouped = result["unique_id"].startswith("test.clickstream.column_assertions_")
+            if grouped and result["status"] == "fail" and assertions and result.get("compiled_code"):
+                lines += [
+                    f"    {name}: {failures} failing {'value' if name.startswith('accepted_values') else 'row'}"
+                    f"{'s' if failures != 1 else ''} in column {column}"
+                    for name, column, failures in assertions(result["compiled_code"])
+                ]
     return lines
 
 
@@ -377,21 +408,90 @@ def finish_freshness_check(paths: PipelinePaths, process: subprocess.Popen) -> d
     return freshness
 
 
-def plan(paths: PipelinePaths, date: str | None, full_refresh: bool, target: str = "dev") -> list[str]:
-    """The landing days to process, one step each (full refresh: all days in one step)."""
-    landed = landed_days(paths.raw_root)
+class RefusedRequest(ValueError):
+    """The options ask for what a refresh refuses (exit code 2), found before anything runs; the
+    message says what to run instead."""
+
+
+def command_instead(prog: str, argv: list[str], *options: str) -> str:
+    """The command the user ran without its --date (and its value), plus `options`: the exact
+    command to run instead of a refused one."""
+    words, skip = [], False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word == "--date":
+            skip = True
+        elif not word.startswith("--date="):
+            words.append(word)
+    return shlex.join([*prog.split(), *words, *options])
+
+
+def listed_days(days: list[str]) -> str:
+    """'2024-03-01, 2024-03-02' or, for many days, '2024-03-01 .. 2024-03-09 (9 days)'."""
+    return ", ".join(days) if len(days) <= 3 else f"{days[0]} .. {days[-1]} ({len(days)} days)"
+
+
+def check_landed(paths: PipelinePaths, landed: list[str], run_date: str | None) -> None:
+    """RefusedRequest when there is nothing landed, or no landed file for --date (the landing zone
+    alone tells: checked before the lock is taken)."""
+    where = f"{paths.raw_root}/click_events/"
     if not landed:
-        raise RefreshError(
-            f"No landed raw files under {paths.raw_root}/click_events/dt=YYYY-MM-DD/. Land data first "
-            "(`clickstream generate`) or point CLICKSTREAM_RAW_ROOT / --raw-root at the landing zone."
+        raise RefusedRequest(
+            f"No landed raw files under {where}dt=YYYY-MM-DD/. Land data first (`clickstream generate`) "
+            "or point --raw-root (or $CLICKSTREAM_RAW_ROOT) at the landing zone."
         )
+    if run_date is not None and run_date not in landed:
+        raise RefusedRequest(
+            f"No landed files for dt={run_date} under {where} (landed days: {listed_days(landed)}). "
+            "Pass a landed day, land this one first, or point --raw-root (or $CLICKSTREAM_RAW_ROOT) at "
+            "the landing zone that holds it."
+        )
+
+
+def check_order(landed: list[str], processed: list[str], run_date: str | None, prog: str, argv: list[str]) -> None:
+    """RefusedRequest when the request would break the landing order that "the first landed copy
+    of an event wins" relies on: --date earlier than the last processed day, --date while an
+    earlier landed day is pending, or a pending day earlier than the last processed one (landed
+    late). The same rules as the macro refresh_batch_files(), which stays as plain dbt's check;
+    here they are checked before dbt starts, with the command to run instead."""
+    last = processed[-1] if processed else None
+    done = set(processed)
+    pending = [day for day in landed if day not in done]
+    late = [day for day in pending if last is not None and day < last]
+    full_refresh = command_instead(prog, argv, "--full-refresh")
+    late_advice = (
+        f"Landed day {late[0]} is not processed but is earlier than the last processed landing day {last} "
+        "(landed late?): processing it now could change which copy of an event landed first. Rebuild "
+        f"everything from raw: {full_refresh}"
+        if late
+        else ""
+    )
+    if run_date is not None:
+        if last is not None and run_date < last:
+            raise RefusedRequest(
+                f"dt={run_date} is earlier than the last processed landing day {last}: reprocessing it alone "
+                "could change which copy of an event landed first and leave later days inconsistent. "
+                f"Rebuild everything from raw instead: {full_refresh}"
+            )
+        earlier = [day for day in pending if day < run_date]
+        if earlier:
+            raise RefusedRequest(
+                f"Landed day(s) {listed_days(earlier)} before dt={run_date} are not processed yet; days are "
+                "processed in landing order. "
+                + (late_advice or f"Process every pending day in order first: {command_instead(prog, argv)}")
+            )
+    elif late:
+        raise RefusedRequest(late_advice)
+
+
+def plan(landed: list[str], processed: list[str], run_date: str | None, full_refresh: bool) -> list[str]:
+    """The landing days to process, one step each (full refresh: all days in one step)."""
     if full_refresh:
         return landed
-    if date:
-        if date not in landed:
-            raise RefreshError(f"No landed files for dt={date} under {paths.raw_root}/click_events/.")
-        return [date]
-    done = set(processed_days(paths, target))
+    if run_date is not None:
+        return [run_date]
+    done = set(processed)
     return [day for day in landed if day not in done]
 
 
@@ -407,8 +507,10 @@ def build_parser(prog: str = "clickstream refresh") -> argparse.ArgumentParser:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
         "--date",
+        type=date_arg,
         metavar="YYYY-MM-DD",
-        help="(re)process this one landing day; refused if it is earlier than the last processed day",
+        help="(re)process this one landing day; refused if it is earlier than the last processed day "
+        "or an earlier landed day is not processed yet",
     )
     mode.add_argument(
         "--full-refresh", action="store_true", help="rebuild every table from raw and rewrite every export partition"
@@ -427,7 +529,7 @@ def build_parser(prog: str = "clickstream refresh") -> argparse.ArgumentParser:
         help="dbt target (profiles.yml): dev = DuckDB (default, or $CLICKSTREAM_DBT_TARGET); spark_cluster = the "
         "local Spark cluster's Thrift server (start it with `clickstream spark start`; docs/spark.md)",
     )
-    parser.add_argument("--threads", type=int, help="dbt threads (default: profiles.yml, 2)")
+    parser.add_argument("--threads", type=int_at_least(1), help="dbt threads (default: profiles.yml, 2)")
     tests = parser.add_mutually_exclusive_group()
     tests.add_argument(
         "--skip-tests",
@@ -454,9 +556,11 @@ def build_parser(prog: str = "clickstream refresh") -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--vars",
+        type=dbt_vars.refresh_vars_arg,
         default="{}",
         metavar="YAML",
-        help="extra dbt vars as a YAML/JSON mapping, e.g. '{session_timeout_minutes: 45, quality_min_lines: 1}' "
+        help="extra dbt vars as a YAML/JSON mapping, e.g. '{session_timeout_minutes: 45, quality_min_lines: 1}', "
+        "each checked against its type and range (README, Configuration) before dbt starts "
         "(a full refresh is needed for a changed rule to apply to history)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
@@ -467,23 +571,26 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
     """Run a refresh. It holds the warehouse lock (clickstream/pipeline/lock.py) from before it opens
     anything to its end: `lock` when the caller holds it already (`clickstream sample`), else taken
     here; when another command holds it, this exits 2 at once with who holds it and what to do."""
-    args = build_parser(prog).parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(prog).parse_args(argv)  # --date, --vars, --threads: checked by their types
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
     )
     paths = PipelinePaths.resolve(args.raw_root, args.warehouse, args.export_root)
+    run_date = args.date.isoformat() if args.date else None
+    extra_vars = args.vars
+    # Every option is checked before the lock is taken and anything is opened or written.
+    try:
+        problems = path_problems(paths, "raw_root", "warehouse", "export_root")
+        if problems:
+            raise RefusedRequest("; ".join(problems) + ".")
+        landed = landed_days(paths.raw_root)
+        check_landed(paths, landed, run_date)
+    except RefusedRequest as refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 2
     paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    try:
-        extra_vars = yaml.safe_load(args.vars) or {}
-        if not isinstance(extra_vars, dict):
-            raise ValueError("not a mapping")
-    except (yaml.YAMLError, ValueError):
-        print(
-            f"error: --vars must be a YAML/JSON mapping such as '{{quality_min_lines: 1}}', got {args.vars!r}",
-            file=sys.stderr,
-        )
-        return 2
     own_lock = None
     if lock is None:
         try:
@@ -491,7 +598,22 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
         except WarehouseLocked as busy:
             print(f"error: {busy}", file=sys.stderr)
             return 2
-    mode = "full_refresh" if args.full_refresh else ("date" if args.date else "pending_days")
+    # Then, holding the lock, the order of days against the processed ones (read-only), before
+    # the run is recorded or dbt starts: a refused day exits 2 at once, naming what to run instead.
+    try:
+        processed = [] if args.full_refresh else processed_days(paths, args.target)
+        check_order(landed, processed, run_date, prog, argv)
+    except (RefusedRequest, WarehouseUnavailable, duckdb.Error) as error:
+        if own_lock is not None:
+            own_lock.release()
+        if isinstance(error, duckdb.Error):
+            error = RefusedRequest(
+                f"cannot read the warehouse {paths.warehouse} ({str(error).splitlines()[0]}): point --warehouse "
+                "(or $CLICKSTREAM_WAREHOUSE) at the clickstream warehouse, or at a new file to create one."
+            )
+        print(f"error: {error}", file=sys.stderr)
+        return 1 if isinstance(error, WarehouseUnavailable) and not isinstance(error, WarehouseBusy) else 2
+    mode = "full_refresh" if args.full_refresh else ("date" if run_date else "pending_days")
     audit = RunAudit(paths.warehouse, uuid.uuid4().hex, mode, PROJECT_ROOT)
     status, error_message, freshness = "success", None, None
     freshness_check = None
@@ -501,7 +623,7 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
         audit.start([])
         if not args.skip_freshness:
             freshness_check = start_freshness_check(paths, lock.pass_fds())
-        days = plan(paths, args.date, args.full_refresh, args.target)
+        days = plan(landed, processed, run_date, args.full_refresh)
         audit.set_landing_days(days)
         if not days:
             status = "nothing_to_do"

@@ -14,7 +14,8 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 
 from clickstream.ingest import generate
-from clickstream.paths import PipelinePaths, landed_days
+from clickstream.options import date_arg, int_at_least
+from clickstream.paths import PipelinePaths, landed_days, path_problems
 from clickstream.pipeline import docs, refresh
 from clickstream.pipeline.lock import WarehouseLock, WarehouseLocked
 from clickstream.report import html as report
@@ -29,14 +30,14 @@ def build_parser(prog: str = "clickstream sample") -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--start-date",
-        type=generate.date_arg,
+        type=date_arg,
         default=None,
         metavar="YYYY-MM-DD",
         help="first landing day of the sample (default: the sample ends on the current UTC day); "
         "the same start date, days, size and seed give the same bytes",
     )
-    parser.add_argument("--days", type=int, default=4, help="number of landing days")
-    parser.add_argument("--events-per-day", type=int, default=100_000, help="events generated per day")
+    parser.add_argument("--days", type=int_at_least(1), default=4, help="number of landing days")
+    parser.add_argument("--events-per-day", type=int_at_least(1), default=100_000, help="events generated per day")
     parser.add_argument("--seed", type=int, default=42, help="generator seed (same seed, same bytes)")
     return parser
 
@@ -50,8 +51,9 @@ def main(argv: list[str] | None = None, prog: str = "clickstream sample") -> int
     args = build_parser(prog).parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     paths = PipelinePaths.resolve()
-    if args.days < 1 or args.events_per_day < 1:
-        print("error: --days and --events-per-day must be at least 1.", file=sys.stderr)
+    problems = path_problems(paths, "raw_root", "warehouse", "export_root")
+    if problems:
+        print(f"error: {'; '.join(problems)}.", file=sys.stderr)
         return 2
     # The whole sample (generate, refresh, docs, report) runs under one warehouse lock, passed on.
     try:

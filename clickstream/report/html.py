@@ -36,7 +36,8 @@ from pathlib import Path
 import duckdb
 
 from clickstream.durations import human_duration
-from clickstream.paths import PipelinePaths, add_path_options
+from clickstream.options import int_at_least
+from clickstream.paths import PipelinePaths, add_path_options, path_problems, unusable_location
 from clickstream.pipeline.contract import quarantine_reasons
 from clickstream.pipeline.lock import LockHolder, current_holder
 from clickstream.pipeline.warehouse import WarehouseBusy, connect_duckdb
@@ -867,7 +868,8 @@ def render_html(data: ReportData, warehouse: Path, now: datetime) -> str:
 
 
 class ReportUnavailable(RuntimeError):
-    """Neither the warehouse nor a published state can be read now; the message says when to retry."""
+    """Neither the warehouse nor a published state can be read now, or there is no warehouse; the
+    message says what to do (exit code 2)."""
 
 
 def local_time(value: datetime) -> str:
@@ -890,7 +892,10 @@ def report_source(warehouse: Path, export_root: Path | None) -> Iterator[tuple[d
     holder = current_holder(warehouse)
     if holder is None:
         if not warehouse.exists():
-            raise FileNotFoundError(f"warehouse {warehouse} does not exist: run `clickstream refresh` first")
+            raise ReportUnavailable(
+                f"warehouse {warehouse} does not exist: run `clickstream refresh` first, or point --warehouse "
+                "(or $CLICKSTREAM_WAREHOUSE) at the warehouse file"
+            )
         try:
             con = connect_duckdb(warehouse, read_only=True)
         except WarehouseBusy as busy:
@@ -972,7 +977,11 @@ def build_parser(prog: str = "clickstream report") -> argparse.ArgumentParser:
         "--output", metavar="PATH", help="HTML file to write (default: report.html next to the warehouse file)"
     )
     parser.add_argument(
-        "--top-pages", metavar="N", type=int, default=15, help="how many pages the top pages chart lists (default: 15)"
+        "--top-pages",
+        metavar="N",
+        type=int_at_least(0),
+        default=15,
+        help="how many pages the top pages chart lists (default: 15)",
     )
     return parser
 
@@ -980,10 +989,14 @@ def build_parser(prog: str = "clickstream report") -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, prog: str = "clickstream report") -> int:
     parser = build_parser(prog)
     args = parser.parse_args(argv)
-    if args.top_pages < 0:
-        parser.error("--top-pages must be >= 0")
     paths = PipelinePaths.resolve(warehouse=args.warehouse, export_root=args.export_root)
     output = Path(args.output).expanduser().resolve() if args.output else None
+    problems = path_problems(paths, "warehouse")
+    if output and (problem := unusable_location(output, directory=False)):
+        problems.append(f"--output: {problem}: name an HTML file in a directory you can write")
+    if problems:
+        print(f"error: {'; '.join(problems)}.", file=sys.stderr)
+        return 2
     try:
         path = write_report(paths.warehouse, output, args.top_pages, export_root=paths.export_root)
     except ReportUnavailable as error:

@@ -23,8 +23,8 @@
         filename = true,
         hive_partitioning = true,
         hive_types = {'dt': 'DATE'},
-        max_line_size = {{ var('max_line_bytes') | int }},
-        buffer_size = {{ [var('max_line_bytes') | int * 2, 33554432] | max }},
+        max_line_size = {{ int_var('max_line_bytes') }},
+        buffer_size = {{ [int_var('max_line_bytes') * 2, 33554432] | max }},
         store_rejects = true,
         rejects_table = '{{ rejects_table }}',
         rejects_scan = '{{ rejects_table }}_scans'

@@ -22,7 +22,8 @@
         - otherwise: every landed day not processed yet (all must be later than the last
           processed day).
         Raises a compiler error that says what to do when the request would break the
-        "first landed copy wins" order. -#}
+        "first landed copy wins" order: plain dbt's check; `clickstream refresh` refuses such a
+        request itself before dbt starts (check_order() in clickstream/pipeline/refresh.py). -#}
     {%- set files = landed_raw_files() -%}
     {%- set landed = files | map(attribute='dt') | unique | sort | list -%}
     {%- if flags.FULL_REFRESH -%}
@@ -41,14 +42,14 @@
         {%- if run_date not in landed -%}
             {{- exceptions.raise_compiler_error(
                 "No landed files for dt=" ~ run_date ~ " under " ~ raw_root() ~ "/click_events/. "
-                ~ "Land the day first (scripts/generate_events.py or scripts/land_from_kafka.py), "
+                ~ "Land the day first (clickstream generate, or clickstream kafka land), "
                 ~ "or check CLICKSTREAM_RAW_ROOT.") -}}
         {%- endif -%}
         {%- if last_processed is not none and run_date < last_processed -%}
             {{- exceptions.raise_compiler_error(
                 "dt=" ~ run_date ~ " is earlier than the last processed landing day " ~ last_processed
                 ~ ". Reprocessing it alone could change which copy of an event landed first and leave later "
-                ~ "days inconsistent. Rebuild from raw instead: scripts/refresh.py --full-refresh "
+                ~ "days inconsistent. Rebuild from raw instead: clickstream refresh --full-refresh "
                 ~ "(or dbt build --full-refresh).") -}}
         {%- endif -%}
         {%- set pending = [] -%}
@@ -58,7 +59,7 @@
         {%- if pending -%}
             {{- exceptions.raise_compiler_error(
                 "Landed day(s) " ~ pending | join(', ') ~ " before dt=" ~ run_date ~ " are not processed yet; "
-                ~ "days must be processed in landing order. Run scripts/refresh.py without --date "
+                ~ "days must be processed in landing order. Run clickstream refresh without --date "
                 ~ "(or dbt build without run_date) to process every pending day in order.") -}}
         {%- endif -%}
         {{- return(checked_batch_files(files | selectattr('dt', 'equalto', run_date) | list, [run_date])) -}}
@@ -70,7 +71,8 @@
     {%- if pending and last_processed is not none and pending[0] < last_processed -%}
         {{- exceptions.raise_compiler_error(
             "Landed day " ~ pending[0] ~ " is not processed but is earlier than the last processed day "
-            ~ last_processed ~ " (a late backfill?). Rebuild from raw: scripts/refresh.py --full-refresh.") -}}
+            ~ last_processed ~ " (a late backfill?). Rebuild from raw: clickstream refresh --full-refresh "
+            ~ "(or dbt build --full-refresh).") -}}
     {%- endif -%}
     {{- return(checked_batch_files(files | selectattr('dt', 'in', pending) | list, pending)) -}}
 {%- endmacro %}

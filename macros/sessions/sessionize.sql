@@ -4,7 +4,7 @@
         is no previous event. -#}
     ({{ previous_ts }} is null
         or {{ epoch_microseconds(current_ts) }} - {{ epoch_microseconds(previous_ts) }}
-            > {{ var('session_timeout_minutes') | int }} * 60 * 1000000)
+            > {{ int_var('session_timeout_minutes') }} * 60 * 1000000)
 {%- endmacro %}
 
 
@@ -21,8 +21,8 @@
         more than var bot_max_events_per_minute events per minute over the session's duration
         (taken as at least one second). -#}
     ({{ has_bot_user_agent }}
-        or ({{ event_count }} >= {{ var('bot_min_session_events') | int }}
-            and {{ event_count }} > {{ var('bot_max_events_per_minute') | int }}
+        or ({{ event_count }} >= {{ int_var('bot_min_session_events') }}
+            and {{ event_count }} > {{ int_var('bot_max_events_per_minute') }}
                 * greatest({{ seconds_between(session_start, session_end) }}, 1) / 60))
 {%- endmacro %}
 
@@ -34,8 +34,8 @@
         (which sessions to recompute) and int_sessions_replaced (which stored sessions to delete). -#}
     select
         user_id,
-        min(event_ts) - {{ minutes_interval(var('session_timeout_minutes') | int) }} as window_start,
-        max(event_ts) + {{ minutes_interval(var('session_timeout_minutes') | int) }} as window_end
+        min(event_ts) - {{ minutes_interval(int_var('session_timeout_minutes')) }} as window_start,
+        max(event_ts) + {{ minutes_interval(int_var('session_timeout_minutes')) }} as window_end
     from {{ batch_events }}
     group by user_id
 {%- endmacro %}
@@ -79,7 +79,7 @@
         user_windows as (
             {{ user_session_windows('batch_events') }}
         )
-        select cast(cast(min(stored_sessions.session_start) - {{ minutes_interval(var('clock_skew_minutes') | int) }} as date) as string)
+        select cast(cast(min(stored_sessions.session_start) - {{ minutes_interval(int_var('clock_skew_minutes')) }} as date) as string)
         from {{ prior_sessions }} as stored_sessions
         inner join user_windows
             on {{ session_overlaps_user_window('stored_sessions', 'user_windows') }}

@@ -44,7 +44,7 @@
         {{- return('false') -}}
     {%- endif -%}
     {%- set first_day = modules.datetime.datetime.strptime(first_day_text, '%Y-%m-%d').date() -%}
-    {%- set window_start = first_day - modules.datetime.timedelta(days=var('late_arrival_days') | int + 1) -%}
+    {%- set window_start = first_day - modules.datetime.timedelta(days=int_var('late_arrival_days') + 1) -%}
     {#- a constant, so that the engine can skip older partitions / row groups -#}
     {{- return(column ~ " >= date '" ~ window_start.strftime('%Y-%m-%d') ~ "'") -}}
 {%- endmacro %}

@@ -18,7 +18,7 @@
     case
         when not is_valid_utf8({{ line_text }}) then 'INVALID ENCODING'
         -- DuckDB's max_line_size counts the line break before a line (not for the first line)
-        when octet_length({{ line_text }}) + case when {{ line_number }} = 1 then 0 else 1 end > {{ var('max_line_bytes') | int }}
+        when octet_length({{ line_text }}) + case when {{ line_number }} = 1 then 0 else 1 end > {{ int_var('max_line_bytes') }}
             then 'LINE SIZE OVER MAXIMUM'
     end
 {%- endmacro %}

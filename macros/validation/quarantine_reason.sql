@@ -51,7 +51,7 @@
         when event_ts > {{ latest_valid_event_ts('dt') }}
             then 'event_ts ' || {{ timestamp_detail_text('event_ts') }} || ' is after landing day ' || cast(dt as string) || ' plus clock skew'
         when event_ts < {{ earliest_valid_event_ts('dt') }}
-            then 'event_ts ' || {{ timestamp_detail_text('event_ts') }} || ' is more than {{ var("late_arrival_days") }} days before landing day ' || cast(dt as string)
+            then 'event_ts ' || {{ timestamp_detail_text('event_ts') }} || ' is more than {{ int_var("late_arrival_days") }} days before landing day ' || cast(dt as string)
     end
 {%- endmacro %}
 
@@ -74,14 +74,14 @@
 {% macro latest_valid_event_ts(dt) -%}
     {#- The latest event_ts accepted on landing day `dt` (a DATE): the end of the day plus var
         clock_skew_minutes (later is future_event). -#}
-    cast({{ dt }} as timestamp) + interval 1 day + {{ minutes_interval(var('clock_skew_minutes') | int) }}
+    cast({{ dt }} as timestamp) + interval 1 day + {{ minutes_interval(int_var('clock_skew_minutes')) }}
 {%- endmacro %}
 
 
 {% macro earliest_valid_event_ts(dt) -%}
     {#- The earliest event_ts accepted on landing day `dt` (a DATE): its start minus var
         late_arrival_days (earlier is too_late). -#}
-    cast({{ dt }} as timestamp) - {{ days_interval(var('late_arrival_days') | int) }}
+    cast({{ dt }} as timestamp) - {{ days_interval(int_var('late_arrival_days')) }}
 {%- endmacro %}
 
 
@@ -114,7 +114,7 @@
     case
         when {{ reject_error }} like '%INVALID ENCODING%' then 'line is not valid UTF-8'
         when {{ reject_error }} like '%LINE SIZE OVER MAXIMUM%'
-            then 'line is longer than max_line_bytes ({{ var("max_line_bytes") }} bytes)'
+            then 'line is longer than max_line_bytes ({{ int_var("max_line_bytes") }} bytes)'
         else 'line could not be read as text: ' || {{ reject_error }}
     end
 {%- endmacro %}

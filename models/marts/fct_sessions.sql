@@ -42,7 +42,7 @@ final as (
         landing_page,
         exit_page,
         page_view_count = 1 and event_count = 1 as is_bounce,
-        duration_seconds >= {{ var('engaged_session_min_seconds') | int }}
+        duration_seconds >= {{ int_var('engaged_session_min_seconds') }}
         or page_view_count >= 2
         or has_purchase as is_engaged,
         channel,

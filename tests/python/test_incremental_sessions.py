@@ -120,19 +120,37 @@ def test_rerunning_the_last_day_changes_nothing(day_by_day: Pipeline) -> None:
 
 
 def test_an_earlier_day_is_refused_with_a_clear_message(day_by_day: Pipeline, capsys) -> None:
+    """Refused by the refresh itself before dbt starts (exit 2), naming the command to run."""
     before = day_by_day.snapshot()
-    assert day_by_day.refresh("--date", DAY1) == 1
+    runs = day_by_day.query("select count(*) from audit.refresh_runs")
+    assert day_by_day.refresh("--date", DAY1) == 2
     err = capsys.readouterr().err
     assert "earlier than the last processed landing day 2024-01-11" in err
-    assert "--full-refresh" in err
+    assert "Rebuild everything from raw instead: clickstream refresh --raw-root" in err
+    assert err.rstrip().endswith("--skip-freshness --full-refresh")
+    assert "Compilation Error" not in err
     assert day_by_day.snapshot() == before
+    assert day_by_day.query("select count(*) from audit.refresh_runs") == runs, "a refused request is not a run"
 
 
 def test_a_day_after_an_unprocessed_one_is_refused(make_pipeline, capsys) -> None:
     pipeline = make_pipeline("gap")
     land_two_days(pipeline)
-    assert pipeline.refresh("--date", DAY2) == 1
-    assert "2024-01-10 before dt=2024-01-11 are not processed yet" in capsys.readouterr().err
+    assert pipeline.refresh("--date", DAY2) == 2
+    err = capsys.readouterr().err
+    assert "2024-01-10 before dt=2024-01-11 are not processed yet" in err
+    assert "Process every pending day in order first: clickstream refresh --raw-root" in err
+    assert not pipeline.paths.warehouse.exists()
+
+
+def test_plain_dbt_still_refuses_an_earlier_day_in_the_macro(day_by_day: Pipeline, tmp_path) -> None:
+    """refresh_batch_files() keeps the check for plain dbt, which does not go through the CLI."""
+    result = day_by_day.dbt(
+        "compile", "--select", "stg_click_events__files", "--vars", json.dumps({"run_date": DAY1}), work_dir=tmp_path
+    )
+    assert result.returncode != 0
+    assert "earlier than the last processed landing day 2024-01-11" in result.stdout
+    assert "clickstream refresh --full-refresh" in result.stdout
 
 
 def test_a_run_that_crashes_midway_is_recovered_by_rerunning(make_pipeline, full: Pipeline) -> None:

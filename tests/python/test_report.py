@@ -115,8 +115,8 @@ def test_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_missing_warehouse_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert report.main(["--warehouse", str(tmp_path / "nope.duckdb")]) == 1
-    assert "does not exist" in capsys.readouterr().err
+    assert report.main(["--warehouse", str(tmp_path / "nope.duckdb")]) == 2
+    assert "does not exist: run `clickstream refresh` first" in capsys.readouterr().err
     assert not (tmp_path / "report.html").exists()
 
 
