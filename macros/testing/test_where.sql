@@ -8,7 +8,14 @@
         refresh's batch is every landed day, so it tests every row. Models without that meta are
         tested whole. The filtered subquery keeps the model's name as its alias, so expression
         tests can still qualify columns with it. -#}
-    {%- set where = config.get('where', '') -%}
+    {{- return(where_subquery(relation, config.get('where', ''))) -}}
+{%- endmacro %}
+
+
+{% macro where_subquery(relation, where) -%}
+    {#- `relation` filtered by a test's `where` config (default__get_where_subquery): the relation
+        itself when `where` is empty, else a subquery aliased with the relation's name, with
+        `__refreshed_window__` replaced by refreshed_window_predicate(). -#}
     {%- if where and '__refreshed_window__' in where -%}
         {%- set where = where | replace('__refreshed_window__', refreshed_window_predicate(relation)) -%}
     {%- endif -%}
