@@ -140,13 +140,14 @@ def write_partition(
     wh: Warehouse, export_root: Path, table: PublicTable, columns: list[str], day: date
 ) -> tuple[int, bool]:
     """Rewrite one partition atomically; remove it when it has no rows. Returns its row count and
-    whether an existing partition was removed."""
+    whether an existing partition (a directory holding its data file) was removed: a directory
+    without one (left by an export killed before its rename) is removed too, but was no partition."""
     final_dir = partition_dir(export_root, table, day)
     where = f"{table.partition_column} = DATE '{day.isoformat()}'"
     [(rows,)] = wh.query(f"select count(*) from main.{table.name} where {where}")
     if rows == 0:
-        existed = final_dir.exists()
-        if existed:
+        existed = (final_dir / DATA_FILE).is_file()
+        if final_dir.exists():
             shutil.rmtree(final_dir)
         return 0, existed
     query = f"select {select_list(wh, columns)} from main.{table.name} where {where} order by {table.order_by_sql}"
@@ -172,7 +173,10 @@ def write_whole_table(wh: Warehouse, export_root: Path, table: PublicTable) -> N
 
 
 def remove_orphans(export_root: Path, tables: list[PublicTable], keep: set[tuple[str, date]]) -> int:
-    """Remove partition directories and files of these tables that are not in `keep`."""
+    """Remove partition directories and files of these tables that are not in `keep` (the export
+    root is the export's own output). Returns how many partitions were removed: directories named
+    `<partition column>=YYYY-MM-DD` that held a data file; stray files and empty directories are
+    removed without being counted as partitions."""
     removed = 0
     for table in tables:
         table_dir = export_root / table.name
@@ -181,13 +185,16 @@ def remove_orphans(export_root: Path, tables: list[PublicTable], keep: set[tuple
         for child in table_dir.iterdir():
             day = partition_day(table, child.name)
             if day is None or (table.name, day) not in keep:
+                if day is not None and (child / DATA_FILE).is_file():
+                    removed += 1
+                else:
+                    LOG.debug("removing %s (not a partition of %s)", child, table.name)
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
-                removed += 1
             else:
                 for stray in child.iterdir():
                     if stray.name != DATA_FILE:
+                        LOG.debug("removing stray %s", stray)
                         shutil.rmtree(stray) if stray.is_dir() else stray.unlink()
-                        removed += 1
     return removed
 
 
@@ -233,7 +240,13 @@ def export(
     cluster: clickstream/pipeline/warehouse.py) up to date, as the manifest's models say (default:
     the manifest of the warehouse's last dbt run): every partition requested (int_export_requests)
     after the last request this export root finished, or every partition with rewrite_all. Returns
-    counts of partitions written and removed (0 and 0 when nothing was requested)."""
+    the counts its log lines print (all 0 when nothing was requested): partitions_requested (the
+    date partitions it checked, what its progress lines count), partitions_written (of those, the
+    ones written), partitions_removed (partitions that existed and were removed: requested ones
+    that became empty, plus partitions_orphaned, the partitions a whole rewrite found in no table),
+    partitions_absent (requested, empty and not there: nothing to do) and tables_written
+    (unpartitioned tables written whole, never counted as partitions). So written + (removed -
+    orphaned) + absent = requested, and nothing that did not exist is counted as removed."""
     tables = exported_tables(manifest if manifest is not None else run_manifest(paths, target))
     partitioned = {table.name: table for table in tables if table.partition_column}
     export_root = paths.export_root
@@ -261,32 +274,58 @@ def export(
             t for t in tables if not t.partition_column and not (export_root / t.name / DATA_FILE).exists()
         ]
         nothing = not todo and not rebuilt and not missing_whole and requests is not None and requests.empty
+        counts = dict.fromkeys(EXPORT_COUNTS, 0)
         if nothing:
             LOG.info("export: every partition is up to date")
-            return {"partitions_written": 0, "partitions_removed": 0}
+            return counts
         columns = {name: file_columns(wh, table) for name, table in partitioned.items()}
-        written = removed = 0
+        counts["partitions_requested"] = len(todo)
         for index, (name, day) in enumerate(todo, start=1):
             rows, was_removed = write_partition(wh, export_root, partitioned[name], columns[name], day)
-            written += rows > 0
-            removed += was_removed
+            if rows:
+                counts["partitions_written"] += 1
+            elif was_removed:
+                counts["partitions_removed"] += 1
+            else:
+                counts["partitions_absent"] += 1
             if index % 25 == 0 or index == len(todo):
-                LOG.info("exported %d/%d partitions", index, len(todo))
-        removed += remove_orphans(export_root, rebuilt, set(todo))
+                LOG.info("export: %d/%d requested partitions done", index, len(todo))
+        counts["partitions_orphaned"] = remove_orphans(export_root, rebuilt, set(todo))
+        counts["partitions_removed"] += counts["partitions_orphaned"]
         for table in tables:
             if not table.partition_column:
                 write_whole_table(wh, export_root, table)
-                written += 1
+                counts["tables_written"] += 1
     write_state(export_root, requests.newest if requests is not None else None)
     (export_root / LEGACY_PENDING_FILE).unlink(missing_ok=True)
     shutil.rmtree(export_root / ".staging", ignore_errors=True)
-    LOG.info(
-        "export: %d partitions written, %d removed in %.1f s",
-        written,
-        removed,
-        time.monotonic() - started,
+    LOG.info("export: %s in %.1f s", summary_text(counts), time.monotonic() - started)
+    return counts
+
+
+# The counts export() returns (see its docstring), in the order summary_text prints them.
+EXPORT_COUNTS = (
+    "partitions_requested",
+    "partitions_written",
+    "partitions_removed",
+    "partitions_absent",
+    "partitions_orphaned",
+    "tables_written",
+)
+
+
+def summary_text(counts: dict[str, int]) -> str:
+    """One export's counts as its log and `clickstream export` print them: '24 partitions written,
+    3 removed, 1 whole table written (25 requested partitions: 24 written, 1 removed, 0 already
+    absent; 2 orphaned partitions removed)'. Its start is what `clickstream refresh` prints."""
+    written, removed = counts["partitions_written"], counts["partitions_removed"]
+    orphaned, tables = counts["partitions_orphaned"], counts["tables_written"]
+    text = (
+        f"{written} partitions written, {removed} removed, {tables} whole table{'' if tables == 1 else 's'} written "
+        f"({counts['partitions_requested']} requested partitions: {written} written, {removed - orphaned} removed, "
+        f"{counts['partitions_absent']} already absent"
     )
-    return {"partitions_written": written, "partitions_removed": removed}
+    return text + (f"; {orphaned} orphaned partitions removed)" if orphaned else ")")
 
 
 def build_parser(prog: str = "clickstream export") -> argparse.ArgumentParser:
@@ -354,9 +393,7 @@ def main(argv: list[str] | None = None, prog: str = "clickstream export") -> int
         return 1
     finally:
         lock.release()
-    print(
-        f"exported to {paths.export_root}: {counts['partitions_written']} partitions written, {counts['partitions_removed']} removed"
-    )
+    print(f"exported to {paths.export_root}: {summary_text(counts)}")
     return 0
 
 

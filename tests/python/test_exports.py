@@ -158,3 +158,59 @@ def test_a_partition_file_is_the_same_bytes_whatever_the_storage_history(tmp_pat
         assert schema == [("id", "OPTIONAL"), ("note", "OPTIONAL")]
         files[history] = written.read_bytes()
     assert files["clean"] == files["a null once"]
+
+
+def test_the_export_summary_counts_what_it_did_and_never_removes_what_was_not_there(exported, caplog) -> None:
+    """Issue #19 item 6: the progress line and the summary count the same partitions (a whole,
+    unpartitioned table is not one of them), and 'removed' counts only partitions that existed:
+    an empty directory, a stray file or a requested day with no rows and no file is not one."""
+    pipeline, _ = exported
+    root = pipeline.paths.export_root
+    tables = contract.exported_tables(contract.project_manifest())
+    partitioned = [t for t in tables if t.partition_column]
+    events = next(t for t in partitioned if t.name == "fct_events")
+    (root / "fct_events" / "event_date=1998-01-01").mkdir()  # an empty directory: no partition
+    orphan = root / "fct_events" / "event_date=1998-01-02"
+    orphan.mkdir()
+    (orphan / export_parquet.DATA_FILE).write_bytes(b"stale")  # a real orphaned partition
+    (root / "fct_events" / "event_date=2024-01-09" / "notes.txt").write_text("stray")  # not a partition
+    expected = sum(
+        pipeline.query(f"select count(distinct {t.partition_column}) from main.{t.name}")[0][0] for t in partitioned
+    )
+    with caplog.at_level("INFO", logger="clickstream.export"):
+        counts = export_parquet.export(pipeline.paths, rewrite_all=True)
+    assert counts == {
+        "partitions_requested": expected,
+        "partitions_written": expected,
+        "partitions_removed": 1,
+        "partitions_absent": 0,
+        "partitions_orphaned": 1,
+        "tables_written": len(tables) - len(partitioned),
+    }
+    messages = [r.getMessage() for r in caplog.records]
+    assert f"export: {expected}/{expected} requested partitions done" in messages
+    summary = next(m for m in messages if m.startswith("export: ") and " in " in m and "written" in m)
+    assert summary.startswith(
+        f"export: {expected} partitions written, 1 removed, {len(tables) - len(partitioned)} whole table"
+    )
+    assert f"({expected} requested partitions: {expected} written, 0 removed, 0 already absent; 1 orphaned" in summary
+    assert not orphan.exists() and not (root / "fct_events" / "event_date=1998-01-01").exists()
+    assert not (root / "fct_events" / "event_date=2024-01-09" / "notes.txt").exists()
+    # A requested day with no rows: removed (and counted) only when its file was there.
+    with open_warehouse("dev", pipeline.paths.warehouse) as wh:
+        columns = export_parquet.file_columns(wh, events)
+        empty_dir = root / "fct_events" / "event_date=1997-01-01"
+        empty_dir.mkdir()
+        assert export_parquet.write_partition(wh, root, events, columns, date(1997, 1, 1)) == (0, False)
+        assert not empty_dir.exists()
+        assert export_parquet.write_partition(wh, root, events, columns, date(1997, 1, 2)) == (0, False)
+        stale = root / "fct_events" / "event_date=1997-01-03"
+        stale.mkdir()
+        (stale / export_parquet.DATA_FILE).write_bytes(b"stale")
+        assert export_parquet.write_partition(wh, root, events, columns, date(1997, 1, 3)) == (0, True)
+        assert not stale.exists()
+    # `clickstream export` prints the same words; up to date, everything is 0.
+    assert export_parquet.summary_text(dict.fromkeys(export_parquet.EXPORT_COUNTS, 0)) == (
+        "0 partitions written, 0 removed, 0 whole tables written (0 requested partitions: 0 written, 0 removed, "
+        "0 already absent)"
+    )
