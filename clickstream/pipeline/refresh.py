@@ -19,6 +19,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -28,6 +29,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -82,15 +84,61 @@ class RefreshError(RuntimeError):
     """A refresh step failed; the message says what and what to do."""
 
 
+@dataclass(frozen=True)
+class FailedBuild:
+    """The latest dbt build of a landing day, which failed (from the run audit)."""
+
+    run_id: str
+    mode: str  # the run's mode: date, pending_days or full_refresh
+    failing_nodes: tuple[str, ...]  # the tests (and models) that failed or errored
+
+
+def failed_builds(paths: PipelinePaths) -> dict[str, FailedBuild]:
+    """Landing days whose latest dbt build failed, from the run audit (in the DuckDB file whatever
+    the target): the refresh records every dbt node of every build in audit.refresh_run_steps,
+    under the step `dbt build dt=<day>` (a full refresh: one step for every day of the run)."""
+    if not paths.warehouse.exists():
+        return {}
+    with open_warehouse("dev", paths.warehouse) as wh:
+        if not (wh.table_exists("audit", "refresh_run_steps") and wh.table_exists("audit", "refresh_runs")):
+            return {}
+        rows = wh.query(
+            "select r.run_id, r.mode, r.landing_days, s.step, "
+            "list(s.node_id order by s.node_id) filter (where s.status in ('fail', 'error')) "
+            "from audit.refresh_run_steps s join audit.refresh_runs r using (run_id) "
+            "where s.step like 'dbt build %' group by all order by min(r.started_at), s.step"
+        )
+    latest: dict[str, FailedBuild | None] = {}
+    for run_id, mode, landing_days, step, failing in rows:
+        days = (
+            [step.removeprefix("dbt build dt=")]
+            if step.startswith("dbt build dt=")
+            else (landing_days or "").split(",")
+        )
+        for day in filter(None, days):
+            latest[day] = FailedBuild(run_id, mode, tuple(failing)) if failing else None
+    # a failure followed by a later day's successful build (an older version went on) is superseded
+    built = max((day for day, build in latest.items() if build is None), default="")
+    return {day: build for day, build in sorted(latest.items()) if build is not None and day > built}
+
+
 def processed_days(paths: PipelinePaths, target: str) -> list[str]:
-    """Landing days already processed (agg_ingest_daily), or [] for a new warehouse."""
+    """Landing days already processed, or [] for a new warehouse: the days of agg_ingest_daily
+    (written last by each build), except the last ones whose latest build failed (a data test of
+    the day failed after its rows were committed): those stay pending, so the next refresh builds
+    them again. (A failed day followed by a processed one, which only an older version allowed,
+    stays processed: failed_builds() leaves it out.)"""
     if target == "dev" and not paths.warehouse.exists():
         return []
     with open_warehouse(target, paths.warehouse) as wh:
         if not wh.table_exists("main", "agg_ingest_daily"):
             return []
         rows = wh.query("select cast(dt as string) from main.agg_ingest_daily order by dt")
-    return [r[0] for r in rows]
+    days = [r[0] for r in rows]
+    failed = failed_builds(paths) if days else {}
+    while days and days[-1] in failed:
+        days.pop()
+    return days
 
 
 def dbt_executable() -> str:
@@ -217,9 +265,10 @@ def describe_dbt_failure(
     only_tests_failed = all(line.lstrip().startswith(("test.", "unit_test.")) for line in lines) and lines
     if only_tests_failed and not node_messages(target_path, ("skipped",)):
         advice = (
-            "Every model of this run is committed: a data test failed on the data just loaded. Inspect the "
-            "failing rows above; for a quality threshold, fix the source or adjust the threshold (dbt vars in "
-            "dbt_project.yml, or --vars) and re-run the day with --date."
+            "Every model of this run is committed, but a data test failed on the data just loaded, so the "
+            "landing day stays pending: the next `clickstream refresh` builds it again. Inspect the failing rows "
+            "above; for a quality threshold, fix the source or adjust the threshold (dbt vars in dbt_project.yml, "
+            "or --vars)."
         )
     else:
         advice = (
@@ -227,6 +276,78 @@ def describe_dbt_failure(
             "and run the same command again."
         )
     return "dbt build failed:\n" + "\n".join(lines) + f"\nFull dbt output: {log_path}\n" + advice
+
+
+VAR_REFERENCE = re.compile(r"""var\(\s*['"](\w+)['"]""")
+
+
+def test_threshold_vars(test_node: dict) -> list[str]:
+    """The dbt vars that set a data test's thresholds, from its manifest node: the vars its
+    arguments read (`{{ var('quarantine_rate_error') }}`), after the var its config.meta names
+    (`threshold_var`, for a threshold set in config such as error_if, which the manifest keeps
+    rendered). The first is the test's own threshold."""
+    names = [test_node.get("config", {}).get("meta", {}).get("threshold_var")]
+    names += VAR_REFERENCE.findall(json.dumps(test_node.get("test_metadata", {}).get("kwargs", {})))
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def looser_value(name: str, value: Any) -> Any:
+    """A value of a threshold var that lets more through: half a minimum ratio (`*_ratio`), else
+    twice a maximum (rates capped at 1, 0 becomes 1); only an example in a message."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return value
+    if name.endswith("_ratio"):
+        return value / 2
+    looser = value * 2 if value else 1
+    return min(looser, 1) if "_rate_" in name else looser
+
+
+def resume_command(prog: str, argv: list[str], day: str | None, new_vars: dict) -> str:
+    """The command to build `day` again (None: a full refresh) with these --vars."""
+    words, skip = [], False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word in ("--date", "--vars"):
+            skip = True
+        elif not word.startswith(("--date=", "--vars=")) and word != "--full-refresh":
+            words.append(word)
+    mode = ["--date", day] if day else ["--full-refresh"]
+    shown = ", ".join(f"{name}: {dbt_vars.shown(value)}" for name, value in new_vars.items())
+    return shlex.join([*prog.split(), *words, *mode, "--vars", "{" + shown + "}"])
+
+
+def failed_threshold_advice(target_path: Path, extra_vars: dict, day: str | None, prog: str, argv: list[str]) -> str:
+    """For each error-level data test of the last dbt build that failed: the vars that set its
+    threshold with their values now (--vars or dbt_project.yml), and the command that builds the
+    day (None: a full refresh) again with a looser one. '' when no such test failed."""
+    try:
+        results = json.loads((target_path / "run_results.json").read_text())["results"]
+        nodes = json.loads((target_path / "manifest.json").read_text())["nodes"]
+    except (OSError, ValueError, KeyError):
+        return ""
+    defaults = dbt_vars.project_defaults()
+    lines, looser = [], {}
+    for result in results:
+        node = nodes.get(result["unique_id"], {})
+        names = test_threshold_vars(node) if result["status"] == "fail" else []
+        if not names:
+            continue
+        values = [
+            f"{name} = {dbt_vars.shown(extra_vars.get(name, defaults.get(name)))}"
+            + (" (--vars)" if name in extra_vars else " (dbt_project.yml)")
+            for name in names
+        ]
+        lines.append(f"  {node.get('name', result['unique_id'])}: var {', '.join(values)}")
+        looser.setdefault(names[0], looser_value(names[0], extra_vars.get(names[0], defaults.get(names[0]))))
+    if not lines:
+        return ""
+    where = f"dt={day}" if day else "the full refresh"
+    command = resume_command(prog, argv, day, {**extra_vars, **looser})
+    return (
+        f"\nThreshold of the failed test(s) of {where}:\n" + "\n".join(lines) + "\n"
+        f"To accept {where} with another threshold (the value is an example): {command}"
+    )
 
 
 def node_messages(
@@ -493,6 +614,19 @@ def check_order(landed: list[str], processed: list[str], run_date: str | None, p
         raise RefusedRequest(late_advice)
 
 
+def check_failed_full_refresh(failed: dict[str, FailedBuild], prog: str, argv: list[str]) -> None:
+    """RefusedRequest when the latest build was a full refresh that failed: its tables hold every
+    landed day, so no day can be built alone before a full refresh succeeds."""
+    runs = {build.run_id: build for build in failed.values() if build.mode == "full_refresh"}
+    if runs:
+        build = next(iter(runs.values()))
+        raise RefusedRequest(
+            f"The last full refresh (run {build.run_id}) failed ({', '.join(build.failing_nodes)}): every landed "
+            f"day stays pending until a full refresh succeeds. Run it again: {command_instead(prog, argv, '--full-refresh')} "
+            "(with --vars to change a threshold)"
+        )
+
+
 def plan(landed: list[str], processed: list[str], run_date: str | None, full_refresh: bool) -> list[str]:
     """The landing days to process, one step each (full refresh: all days in one step)."""
     if full_refresh:
@@ -610,6 +744,8 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
     # the run is recorded or dbt starts: a refused day exits 2 at once, naming what to run instead.
     try:
         processed = [] if args.full_refresh else processed_days(paths, args.target)
+        failed = {} if args.full_refresh else failed_builds(paths)
+        check_failed_full_refresh(failed, prog, argv)
         check_order(landed, processed, run_date, prog, argv)
     except (RefusedRequest, WarehouseUnavailable, duckdb.Error) as error:
         if own_lock is not None:
@@ -644,21 +780,31 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
             steps = [(f"dt={day}", [day], day) for day in days]
         for label, step_days, run_date in steps if days else []:
             LOG.info("refreshing %s", label)
-            summary = refresh_step(
-                paths,
-                audit,
-                label,
-                step_days,
-                run_date,
-                args.full_refresh,
-                args.threads,
-                args.skip_export,
-                extra_vars,
-                args.target,
-                args.skip_tests,
-                args.unit_tests,
-                pass_fds=lock.pass_fds(),
-            )
+            if run_date in failed:
+                print(
+                    f"dt={run_date} is pending: its last build (run {failed[run_date].run_id}) failed "
+                    f"{', '.join(failed[run_date].failing_nodes)}; building it again.",
+                    flush=True,
+                )
+            try:
+                summary = refresh_step(
+                    paths,
+                    audit,
+                    label,
+                    step_days,
+                    run_date,
+                    args.full_refresh,
+                    args.threads,
+                    args.skip_export,
+                    extra_vars,
+                    args.target,
+                    args.skip_tests,
+                    args.unit_tests,
+                    pass_fds=lock.pass_fds(),
+                )
+            except RefreshError as error:
+                advice = failed_threshold_advice(dbt_target_path(paths), extra_vars, run_date, prog, argv)
+                raise RefreshError(f"{error}{advice}") from error
             print(summary.render(), flush=True)
             if summary.warnings:
                 print("quality warnings:\n" + "\n".join(summary.warnings), flush=True)
