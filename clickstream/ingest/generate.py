@@ -686,9 +686,18 @@ def build_parser(prog: str = "clickstream generate") -> argparse.ArgumentParser:
     add(
         "--overwrite",
         action="store_true",
-        help="replace the files of the landing days being generated; without it "
-        "the script refuses (exit code 2) if any of their dt= directories "
-        "already contains files",
+        help="replace the files of the landing days being generated: every file already in their dt= "
+        "directories is replaced or DELETED, hand-landed files included. Without it the script refuses "
+        "(exit code 2) if any of those directories already contains files. Even with it, a landing day "
+        "the warehouse (--warehouse) has processed is never replaced (exit code 2)",
+    )
+    add(
+        "--warehouse",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="the warehouse whose processed landing days --overwrite refuses to replace "
+        "(default: $CLICKSTREAM_WAREHOUSE, else data/warehouse/clickstream.duckdb)",
     )
     add(
         "--manifest",
@@ -1482,13 +1491,68 @@ def _existing_files(directory: Path) -> set[str]:
         return set()
 
 
+def _holds_files(directory: Path) -> bool:
+    """Whether the directory holds anything but subdirectories: a file, a symbolic link (to a raw
+    file elsewhere, say), a FIFO... all of them someone's landed data."""
+    try:
+        with os.scandir(directory) as entries:
+            return any(not e.is_dir(follow_symlinks=False) for e in entries)
+    except FileNotFoundError:
+        return False
+    except NotADirectoryError:  # a file named dt=YYYY-MM-DD: never written over either
+        return True
+
+
 def find_conflicts(cfg: Config) -> list[Path]:
     """The target dt= directories that already contain files."""
     return [
         cfg.topic_dir / f"dt={d.isoformat()}"
         for d in cfg.landing_dates()
-        if _existing_files(cfg.topic_dir / f"dt={d.isoformat()}")
+        if _holds_files(cfg.topic_dir / f"dt={d.isoformat()}")
     ]
+
+
+def processed_day_refusal(warehouse: Path | None, conflicts: list[Path]) -> str | None:
+    """Why --overwrite must not replace the files of these dt= directories, or None: the
+    warehouse has processed one of their days (its tables would no longer match the landing zone),
+    or the warehouse cannot be read now to tell."""
+    import duckdb
+
+    from clickstream.pipeline.lock import current_holder
+    from clickstream.pipeline.refresh import processed_days
+    from clickstream.pipeline.warehouse import WarehouseBusy
+
+    paths = PipelinePaths.resolve(warehouse=str(warehouse) if warehouse else None)
+    problem = unusable_location(paths.warehouse, directory=False)
+    if problem:
+        return f"{problem}: point --warehouse (or $CLICKSTREAM_WAREHOUSE) at the warehouse file"
+    holder = current_holder(paths.warehouse)
+    if holder is not None:
+        return (
+            f"`{holder.command}` (PID {holder.pid}) is writing the warehouse {paths.warehouse}, so it cannot tell "
+            "which landing days it has processed; run this again when it has finished"
+        )
+    try:
+        processed = set(processed_days(paths, "dev"))
+    except WarehouseBusy as busy:
+        return (
+            f"another process ({busy.program}, PID {busy.pid}) has the warehouse {paths.warehouse} open, so it "
+            "cannot tell which landing days it has processed; run this again when it has finished"
+        )
+    except duckdb.Error as error:
+        return (
+            f"the warehouse {paths.warehouse} cannot be read ({type(error).__name__}), so it cannot tell which "
+            "landing days it has processed: point --warehouse (or $CLICKSTREAM_WAREHOUSE) at the warehouse file"
+        )
+    days = [d.name[len("dt=") :] for d in conflicts]
+    replaced = [day for day in days if day in processed]
+    if not replaced:
+        return None
+    return (
+        f"the warehouse {paths.warehouse} has processed landing day(s) {', '.join(replaced)}; --overwrite never "
+        "replaces the files of a processed day (the warehouse would no longer match its landing zone). Generate "
+        "other days (--start-date), or into another landing zone (--raw-root) with another warehouse (--warehouse)"
+    )
 
 
 def _inside(path: Path, directory: Path) -> bool:
@@ -1603,6 +1667,11 @@ def main(argv: list[str] | None = None, prog: str = "clickstream generate") -> i
             file=sys.stderr,
         )
         return 2
+    if conflicts:
+        refusal = processed_day_refusal(args.warehouse, conflicts)
+        if refusal:
+            print(f"generate_events: refusing to write: {refusal}", file=sys.stderr)
+            return 2
     started = time.perf_counter()
     manifest = generate(cfg)
     seconds = time.perf_counter() - started

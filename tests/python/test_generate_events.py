@@ -563,7 +563,9 @@ def test_overwrite_replaces_only_the_files_of_the_generated_days(tmp_path: Path)
     (topic / "dt=2024-04-05").mkdir()
     (topic / "dt=2024-04-05" / "keep.jsonl").write_text("{}\n")
     day2_before = {k: v for k, v in file_hashes(root).items() if "dt=2024-03-31" in k}
-    assert run(root, "--seed", "9", "--overwrite", days=1, events=500) == 0
+    # (a warehouse of its own: the default one may have processed these days, which --overwrite refuses)
+    no_warehouse = str(tmp_path / "warehouse" / "clickstream.duckdb")
+    assert run(root, "--seed", "9", "--overwrite", "--warehouse", no_warehouse, days=1, events=500) == 0
     assert run(tmp_path / "fresh", "--seed", "9", days=1, events=500) == 0
     after = file_hashes(root)
     assert {k: v for k, v in after.items() if "dt=2024-03-30" in k} == file_hashes(tmp_path / "fresh")
@@ -587,8 +589,10 @@ def test_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
         "--noise-scale",
         "--noise-rate",
         "--overwrite",
+        "--warehouse",
         "--manifest",
         "CLICKSTREAM_RAW_ROOT",
+        "CLICKSTREAM_WAREHOUSE",
         *ge.NOISE_KINDS,
     ):
         assert option in out, option
