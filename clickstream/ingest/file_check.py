@@ -45,7 +45,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from clickstream.options import date_arg
-from clickstream.paths import DT_DIR_PATTERN, RAW_FILE_SUFFIXES, PipelinePaths, add_path_options, path_problems
+from clickstream.paths import (
+    RAW_FILE_SUFFIXES,
+    PipelinePaths,
+    add_path_options,
+    landing_day,
+    path_problems,
+    unread_entries,
+    unread_summary,
+)
 
 CHECK_LOG_NAME = "file_checks.jsonl"
 CHECK_VERSION = 1
@@ -206,7 +214,7 @@ def file_type(mode: int) -> str:
 def check_file(path: Path, raw_root: Path) -> FileCheck:
     """Check one landed entry (any type) whose name ends in .jsonl or .jsonl.gz."""
     relative = path.relative_to(raw_root).as_posix()
-    dt = DT_DIR_PATTERN.match(path.parent.name).group(1)
+    dt = landing_day(path.parent.name)
     base = {"file_path": relative, "dt": dt, "file_name": path.name}
 
     def quarantined(kind: str, reason: str, detail: str, size: int | None = None, sha256: str | None = None):
@@ -274,8 +282,8 @@ def landed_entries(raw_root: Path, days: list[str] | None = None) -> list[Path]:
     wanted = set(days) if days is not None else None
     entries = []
     for folder in events_dir.iterdir():
-        match = DT_DIR_PATTERN.match(folder.name)
-        if not match or not folder.is_dir() or (wanted is not None and match.group(1) not in wanted):
+        day = landing_day(folder.name)  # dt=2024-02-30 is not a landing day: not read (unread_entries())
+        if not day or not folder.is_dir() or (wanted is not None and day not in wanted):
             continue
         entries += [entry for entry in folder.iterdir() if entry.name.endswith(RAW_FILE_SUFFIXES)]
     return sorted(entries)
@@ -370,6 +378,12 @@ def build_parser(prog: str = "clickstream check-files") -> argparse.ArgumentPars
     parser.add_argument(
         "--date", type=date_arg, metavar="YYYY-MM-DD", action="append", help="check only this landing day (repeatable)"
     )
+    parser.add_argument(
+        "--strict-landing-zone",
+        action="store_true",
+        help="exit 2, before checking anything, when an entry under the raw root will not be read (wrong extension "
+        "or folder, bad dt=); by default such entries are listed as a warning",
+    )
     return parser
 
 
@@ -388,6 +402,12 @@ def main(argv: list[str] | None = None, prog: str = "clickstream check-files") -
     if problems:
         print(f"error: {'; '.join(problems)}.", file=sys.stderr)
         return 2
+    unread = unread_entries(paths.raw_root)
+    if unread and args.strict_landing_zone:
+        print(f"error (--strict-landing-zone): {unread_summary(paths.raw_root, unread)}", file=sys.stderr)
+        return 2
+    if unread:
+        print(f"warning: {unread_summary(paths.raw_root, unread)}")
     new = ensure_checked(paths, days)
     bad = [check for check in new if check.quarantine_reason]
     print(f"checked {len(new)} new file(s), {len(bad)} quarantined at file level; check log: {check_log_path(paths)}")

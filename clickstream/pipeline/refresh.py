@@ -35,7 +35,17 @@ import duckdb
 
 from clickstream.ingest import file_check
 from clickstream.options import date_arg, int_at_least
-from clickstream.paths import PROJECT_ROOT, PipelinePaths, add_path_options, landed_days, path_problems
+from clickstream.paths import (
+    PROJECT_ROOT,
+    PipelinePaths,
+    UnreadEntry,
+    add_path_options,
+    landed_days,
+    path_problems,
+    unread_counts,
+    unread_entries,
+    unread_summary,
+)
 from clickstream.pipeline import changes, dbt_vars
 from clickstream.pipeline import export as export_parquet
 from clickstream.pipeline.audit import INTERRUPTED, RunAudit
@@ -75,7 +85,8 @@ class RunSummary:
             f"quarantined {s.get('quarantined_lines', 0)}"
             + (f" ({reasons})" if reasons else "")
             + f" | duplicates {s.get('duplicate_lines', 0)} | valid events {s.get('valid_events', 0)}"
-            f" | sessions written {self.sessions_written} | export partitions {self.partitions_written}"
+            + (f" | unread entries {s['unread_entries']}" if s.get("unread_entries") else "")
+            + f" | sessions written {self.sessions_written} | export partitions {self.partitions_written}"
             f" | {self.seconds:.1f} s"
         )
 
@@ -176,14 +187,18 @@ def run_dbt(
     target: str = "dev",
     pass_fds: tuple[int, ...] = (),
     run_date: str | None = None,
+    unread: dict[str, int] | None = None,
 ) -> subprocess.CompletedProcess:
     """Run one dbt command against this warehouse (its own target and log directories); pass_fds:
     the warehouse lock's descriptor (WarehouseLock.pass_fds()), so dbt holds the lock while it runs;
     run_date: the landing day to process (environment CLICKSTREAM_RUN_DATE, read by
     refresh_batch_files()), none: every pending day. Passed in the environment rather than as
-    --vars, because a --vars value that changes every run makes dbt re-parse the whole project."""
+    --vars, because a --vars value that changes every run makes dbt re-parse the whole project;
+    unread: the unread entries per landing day (paths.unread_counts()), which agg_ingest_daily
+    counts (environment CLICKSTREAM_UNREAD_ENTRIES, macro unread_entries_count())."""
     command, env = dbt_command(paths, arguments, target, dbt_target_path(paths), paths.warehouse.parent / "dbt_logs")
     env["CLICKSTREAM_RUN_DATE"] = run_date or ""
+    env["CLICKSTREAM_UNREAD_ENTRIES"] = json.dumps(unread or {}, sort_keys=True)
     return subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, pass_fds=pass_fds)
 
 
@@ -208,6 +223,7 @@ def run_dbt_build(
     skip_tests: bool = False,
     unit_tests: bool = False,
     pass_fds: tuple[int, ...] = (),
+    unread: dict[str, int] | None = None,
 ) -> None:
     """Run `dbt build` for one refresh step: models with their data tests, the dbt unit tests only
     when unit_tests (they check the SQL, not the data: dbt advises running them in development and
@@ -227,7 +243,7 @@ def run_dbt_build(
     if threads:
         arguments += ["--threads", str(threads)]
     target_path = dbt_target_path(paths)
-    result = run_dbt(paths, arguments, target, pass_fds, run_date)
+    result = run_dbt(paths, arguments, target, pass_fds, run_date, unread)
     output = result.stdout + result.stderr
     if result.returncode != 0 and is_disk_full(output):
         raise RefreshError(disk_full_message("the dbt build", pipeline_dirs(paths)))
@@ -429,12 +445,17 @@ def refresh_step(
     skip_tests: bool = False,
     unit_tests: bool = False,
     pass_fds: tuple[int, ...] = (),
+    unread: list[UnreadEntry] | None = None,
 ) -> RunSummary:
-    """One dbt build plus its export, recorded in the run audit; returns its summary."""
+    """One dbt build plus its export, recorded in the run audit; returns its summary. unread: the
+    landing zone's unread entries (paths.unread_entries()), counted in agg_ingest_daily per day."""
     started = time.monotonic()
     file_check.ensure_checked(paths, days)  # file-level quarantine: dbt reads only checked files
+    counts = {day: count for day, count in unread_counts(unread or []).items() if day in days}
     try:
-        run_dbt_build(paths, run_date, full_refresh, threads, extra_vars, target, skip_tests, unit_tests, pass_fds)
+        run_dbt_build(
+            paths, run_date, full_refresh, threads, extra_vars, target, skip_tests, unit_tests, pass_fds, counts
+        )
     finally:
         audit.record_dbt_invocation(dbt_target_path(paths) / "run_results.json", f"dbt build {label}")
     per_day = day_counts(paths, days, full_refresh, target)
@@ -614,6 +635,26 @@ def check_order(landed: list[str], processed: list[str], run_date: str | None, p
         raise RefusedRequest(late_advice)
 
 
+# Columns added to a mart after warehouses were built with it (marts are on_schema_change: fail):
+# such a warehouse needs one full refresh, which the refresh says before dbt starts.
+ADDED_COLUMNS = {"agg_ingest_daily": ("unread_entries",)}
+
+
+def check_upgraded(paths: PipelinePaths, target: str, prog: str, argv: list[str]) -> None:
+    """RefusedRequest when a mart of this warehouse lacks a column that this version adds (the
+    daily build would fail on the schema change): run one full refresh."""
+    with open_warehouse(target, paths.warehouse) as wh:
+        for table, columns in ADDED_COLUMNS.items():
+            names, _ = wh.query_with_names(f"select * from main.{table} where 1 = 0")
+            missing = [column for column in columns if column not in names]
+            if missing:
+                raise RefusedRequest(
+                    f"This warehouse was built before main.{table} had the column(s) {', '.join(missing)} "
+                    "(the marts refuse a schema change): rebuild it once from raw: "
+                    f"{command_instead(prog, argv, '--full-refresh')}"
+                )
+
+
 def check_failed_full_refresh(failed: dict[str, FailedBuild], prog: str, argv: list[str]) -> None:
     """RefusedRequest when the latest build was a full refresh that failed: its tables hold every
     landed day, so no day can be built alone before a full refresh succeeds."""
@@ -705,6 +746,13 @@ def build_parser(prog: str = "clickstream refresh") -> argparse.ArgumentParser:
         "each checked against its type and range (README, Configuration) before dbt starts "
         "(a full refresh is needed for a changed rule to apply to history)",
     )
+    parser.add_argument(
+        "--strict-landing-zone",
+        action="store_true",
+        help="exit 2 before anything runs when an entry under the raw root will not be read (wrong extension "
+        "or case, wrong folder level, no dt= or a bad date); by default such entries are listed as a warning "
+        "and counted in agg_ingest_daily.unread_entries",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     return parser
 
@@ -727,6 +775,9 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
         if problems:
             raise RefusedRequest("; ".join(problems) + ".")
         landed = landed_days(paths.raw_root)
+        unread = unread_entries(paths.raw_root)
+        if unread and args.strict_landing_zone:
+            raise RefusedRequest(f"(--strict-landing-zone) {unread_summary(paths.raw_root, unread)}")
         check_landed(paths, landed, run_date)
     except RefusedRequest as refused:
         print(f"error: {refused}", file=sys.stderr)
@@ -745,6 +796,8 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
     try:
         processed = [] if args.full_refresh else processed_days(paths, args.target)
         failed = {} if args.full_refresh else failed_builds(paths)
+        if processed:
+            check_upgraded(paths, args.target, prog, argv)
         check_failed_full_refresh(failed, prog, argv)
         check_order(landed, processed, run_date, prog, argv)
     except (RefusedRequest, WarehouseUnavailable, duckdb.Error) as error:
@@ -769,6 +822,10 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
             freshness_check = start_freshness_check(paths, lock.pass_fds())
         days = plan(landed, processed, run_date, args.full_refresh)
         audit.set_landing_days(days)
+        if unread:  # before dbt starts; every entry in the audit, a few per reason on screen
+            print(f"warning: {unread_summary(paths.raw_root, unread)}", flush=True)
+            listing = "\n".join(f"{entry.path} ({entry.reason})" for entry in unread)
+            audit.record_step("landing zone", "warn", 0.0, f"{len(unread)} unread entries:\n{listing}")
         if not days:
             status = "nothing_to_do"
             print(f"Nothing to do: every landed day under {paths.raw_root} is processed.")
@@ -801,6 +858,7 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
                     args.skip_tests,
                     args.unit_tests,
                     pass_fds=lock.pass_fds(),
+                    unread=unread,
                 )
             except RefreshError as error:
                 advice = failed_threshold_advice(dbt_target_path(paths), extra_vars, run_date, prog, argv)

@@ -15,7 +15,9 @@ no JavaScript, no CDN, works offline), each with a small table of its numbers:
   audit.refresh_runs exists, now - the end of the last successful refresh;
 - session duration and events-per-session distributions (fct_sessions);
 - top pages (fct_events.page_url of page_view events);
-- the files quarantined at file level (main.quarantined_files), a table.
+- the files quarantined at file level (main.quarantined_files), a table;
+- the unread entries of the landing zone: per landing day (agg_ingest_daily.unread_entries) and,
+  when audit.refresh_run_steps exists, the list the last refresh recorded (step `landing zone`).
 
 Output is deterministic for a given warehouse except the generated-at time and the freshness
 values. An empty warehouse gives a report whose charts say "no data".
@@ -748,6 +750,35 @@ def quarantined_files_panel(wh: Warehouse, limit: int = 50) -> tuple[Panel, int]
     return Panel("quarantined-files", "Files quarantined at file level", caption, table(headers, shown)), len(rows)
 
 
+def unread_entries_panel(wh: Warehouse, ingest: list[dict], limit: int = 50) -> tuple[Panel, int]:
+    """The landing days whose folder holds unread entries (agg_ingest_daily.unread_entries), newest
+    first, then the entries the last refresh listed (audit.refresh_run_steps, step `landing
+    zone`: with those of no landing day); and how many unread entries the processed days hold."""
+    days = [(r["dt"], r.get("unread_entries") or 0) for r in reversed(ingest) if r.get("unread_entries")]
+    rows = [[iso(dt), fmt_int(count), "counted in agg_ingest_daily.unread_entries"] for dt, count in days[:limit]]
+    listed: list[str] = []
+    if wh.has("audit", "refresh_run_steps") and wh.has("audit", "refresh_runs"):
+        last = wh.rows(
+            "select s.message from audit.refresh_run_steps s where s.step = 'landing zone' and s.run_id = "
+            "(select run_id from audit.refresh_runs order by started_at desc limit 1)"
+        )
+        if last:  # the last refresh found unread entries: its message lists them, one a line
+            listed = (last[0][0] or "").splitlines()[1:]
+    rows += [["(last refresh)", "", entry] for entry in listed[:limit]]
+    caption = (
+        "Entries under the raw root that no refresh reads (wrong extension or case, wrong folder level, no dt= or "
+        "a bad date): the refresh lists them as a warning before dbt runs (--strict-landing-zone: an error). Per "
+        "landing day, the ones in its folder; then every entry the last refresh listed (audit.refresh_run_steps)."
+    )
+    if not rows:
+        caption = "No unread entry in the landing zone. " + caption
+    elif len(listed) > limit:
+        caption += f" Showing {limit} of the {len(listed)} entries listed."
+    headers = ["landing day", "unread entries", "entry (reason)"]
+    total = sum(count for _, count in days)
+    return Panel("unread-entries", "Unread entries in the landing zone", caption, table(headers, rows)), total
+
+
 def collect(con: duckdb.DuckDBPyConnection, now: datetime, top_pages: int) -> ReportData:
     wh = Warehouse(con)
     data = ReportData()
@@ -784,7 +815,9 @@ def collect(con: duckdb.DuckDBPyConnection, now: datetime, top_pages: int) -> Re
     ]
     files_panel, quarantined_files = quarantined_files_panel(wh)
     data.summary.append(("files quarantined", fmt_int(quarantined_files)))
-    data.panels = [files_panel]
+    unread_panel, unread = unread_entries_panel(wh, ingest)
+    data.summary.append(("unread entries (all)", fmt_int(unread)))
+    data.panels = [files_panel, unread_panel]
     data.charts = [
         chart_freshness(wh, now, data),
         chart_events_sessions(wh),

@@ -1,21 +1,31 @@
 {% macro landed_raw_files() -%}
     {#- Every landed raw file under <raw root>/click_events/dt=YYYY-MM-DD/ as a list of
-        {dt, file_path, file_name} dicts, sorted by path. Raises a clear error for a dt=
-        directory whose name is not a date. The listing query is engine-specific
-        (raw_file_paths_sql()). -#}
+        {dt, file_path, file_name} dicts, sorted by path. A dt= directory whose name is not a
+        calendar date (dt=2024-02-30, dt=latest) is not a landing day: its files are left out
+        (clickstream refresh and check-files list them as unread entries, paths.unread_entries()).
+        The listing query is engine-specific (raw_file_paths_sql()). -#}
     {%- set root = raw_root() | replace("'", "''") -%}
     {%- set files = [] -%}
     {%- for path in run_query(raw_file_paths_sql(root)).columns[0].values() -%}
         {%- set match = modules.re.search('/dt=([^/]*)/([^/]+)$', path) -%}
         {%- set dt = match.group(1) -%}
-        {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', dt) -%}
-            {{- exceptions.raise_compiler_error(
-                "Raw partition directory 'dt=" ~ dt ~ "' (" ~ path ~ ") is not a date: landing "
-                ~ "directories must be named dt=YYYY-MM-DD. Move or rename it, then re-run.") -}}
+        {%- if is_calendar_date(dt) -%}
+            {%- do files.append({'dt': dt, 'file_path': path, 'file_name': match.group(2)}) -%}
         {%- endif -%}
-        {%- do files.append({'dt': dt, 'file_path': path, 'file_name': match.group(2)}) -%}
     {%- endfor -%}
     {{- return(files) -}}
+{%- endmacro %}
+
+
+{% macro is_calendar_date(text) -%}
+    {#- Whether text is a calendar date YYYY-MM-DD (as Python's date.fromisoformat reads it). -#}
+    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', text) -%}
+        {{- return(false) -}}
+    {%- endif -%}
+    {%- set year, month, day = text.split('-') | map('int') | list -%}
+    {%- set leap = (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 -%}
+    {%- set month_days = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] -%}
+    {{- return(year >= 1 and 1 <= month <= 12 and 1 <= day <= month_days[month - 1]) -}}
 {%- endmacro %}
 
 

@@ -70,6 +70,9 @@ final as (
         files_per_day.dt,
         files_per_day.file_count,
         files_per_day.files_quarantined,
+        -- entries of the day's folder that are not read (wrong extension, sub-folders): counted by
+        -- `clickstream refresh` (paths.unread_entries()), 0 under plain dbt
+        cast({{ unread_entries_count('files_per_day.dt') }} as bigint) as unread_entries,
         coalesce(lines_per_day.lines_read, 0) as lines_read,
         coalesce(lines_per_day.blank_lines, 0) as blank_lines,
         coalesce(lines_per_day.quarantined_lines, 0) as quarantined_lines,
