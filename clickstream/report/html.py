@@ -6,7 +6,9 @@ Parquet exports and a small snapshot, clickstream/report/published.py) and says 
 the top of the page and on stdout. The report holds inline SVG charts (drawn here, in Python:
 no JavaScript, no CDN, works offline), each with a small table of its numbers:
 
-- events and sessions per event day (fct_events.event_date, fct_sessions.session_date);
+- events and sessions per event day (fct_events.event_date, fct_sessions.session_date), each count
+  bots included and humans only: the human-only ones are the analyst marts' figures
+  (agg_daily_clicks.event_count and session_count, agg_daily_funnel.session_count);
 - quarantine rate by reason per landing day (agg_ingest_daily);
 - duplicates per landing day (agg_ingest_daily.duplicate_lines);
 - late arrivals: for each landing day, how many kept events happened 0, 1, 2, 3 days earlier
@@ -18,6 +20,10 @@ no JavaScript, no CDN, works offline), each with a small table of its numbers:
 - the files quarantined at file level (main.quarantined_files), a table;
 - the unread entries of the landing zone: per landing day (agg_ingest_daily.unread_entries) and,
   when audit.refresh_run_steps exists, the list the last refresh recorded (step `landing zone`).
+
+Every count says whether bots are included (fct_events and fct_sessions keep bots, flagged
+is_bot; the analyst marts leave them out): its label, caption or column header says "bots
+included" or "humans only" (raw line counts are before bots are told apart: all lines).
 
 Output is deterministic for a given warehouse except the generated-at time and the freshness
 values. An empty warehouse gives a report whose charts say "no data".
@@ -402,34 +408,75 @@ def days_note(total_days: int) -> str:
     return f" Showing the latest {MAX_DAYS} of {total_days} days." if total_days > MAX_DAYS else ""
 
 
-def chart_events_sessions(wh: Warehouse) -> Chart:
+# The columns of the events and sessions per day table: (header, what it counts). The human-only
+# ones are the analyst marts' own figures for the day.
+DAILY_COLUMNS = (
+    ("events, bots included", "fct_events rows of the event day"),
+    ("events, humans only", "= agg_daily_clicks.event_count"),
+    ("sessions started, bots included", "fct_sessions rows of the session day"),
+    ("sessions started, humans only", "= agg_daily_funnel.session_count"),
+    ("human sessions with events that day", "= agg_daily_clicks.session_count"),
+)
+
+
+def daily_counts(wh: Warehouse) -> dict[date, tuple[int, int, int, int, int]]:
+    """Per UTC day, the counts of DAILY_COLUMNS, in that order."""
     events = (
-        dict(wh.rows("select event_date, count(*) from main.fct_events group by 1"))
+        {
+            day: (total, humans, human_sessions)
+            for day, total, humans, human_sessions in wh.rows(
+                "select event_date, count(*), count(*) filter (where not is_bot), "
+                "count(distinct session_id) filter (where not is_bot) from main.fct_events group by 1"
+            )
+        }
         if wh.has("main", "fct_events")
         else {}
     )
     sessions = (
-        dict(wh.rows("select session_date, count(*) from main.fct_sessions group by 1"))
+        {
+            day: (total, humans)
+            for day, total, humans in wh.rows(
+                "select session_date, count(*), count(*) filter (where not is_bot) from main.fct_sessions group by 1"
+            )
+        }
         if wh.has("main", "fct_sessions")
         else {}
     )
-    all_days = sorted(set(events) | set(sessions))
+    counts = {}
+    for day in set(events) | set(sessions):
+        total, humans, human_sessions = events.get(day, (0, 0, 0))
+        started, started_humans = sessions.get(day, (0, 0))
+        counts[day] = (total, humans, started, started_humans, human_sessions)
+    return counts
+
+
+def chart_events_sessions(wh: Warehouse) -> Chart:
+    counts = daily_counts(wh)
+    all_days = sorted(counts)
     days = all_days[-MAX_DAYS:]
     labels = [iso(d) for d in days]
-    ev = [events.get(d, 0) for d in days]
-    se = [sessions.get(d, 0) for d in days]
-    svg = column_chart(
-        labels, [Series("events", ev, PALETTE[0]), Series("sessions (started)", se, PALETTE[1])], y_label="count"
-    )
+    columns = list(zip(*(counts[d] for d in days))) if days else [[] for _ in DAILY_COLUMNS]
+    series = [
+        Series("events, bots included", list(columns[0]), PALETTE[5]),
+        Series("events, humans only", list(columns[1]), PALETTE[0]),
+        Series("sessions started, bots included", list(columns[2]), PALETTE[6]),
+        Series("sessions started, humans only", list(columns[3]), PALETTE[1]),
+    ]
+    svg = column_chart(labels, series, y_label="count")
     return Chart(
         "events-sessions-per-day",
-        "Events and sessions per day",
+        "Events and sessions per day (bots included and humans only)",
         "Valid, deduplicated events per UTC event day (fct_events.event_date) and sessions per UTC "
-        "day of their start (fct_sessions.session_date). Days before the first landing day hold "
-        "the late events that landed later." + days_note(len(all_days)),
+        "day of their start (fct_sessions.session_date), each counted with bots included (the fact "
+        "tables keep bots, flagged is_bot) and humans only (bots excluded, as in the analyst marts: the "
+        "humans-only events are agg_daily_clicks.event_count, the humans-only sessions started "
+        "agg_daily_funnel.session_count, the human sessions with events that day agg_daily_clicks."
+        "session_count, which also counts sessions started the day before). Days before the first "
+        "landing day hold the late events that landed later." + days_note(len(all_days)),
         svg,
         table(
-            ["event day", "events", "sessions"], [[lab, fmt_int(a), fmt_int(b)] for lab, a, b in zip(labels, ev, se)]
+            ["event day", *(header for header, _ in DAILY_COLUMNS)],
+            [[lab, *(fmt_int(v) for v in counts[d])] for lab, d in zip(labels, days)],
         ),
     )
 
@@ -472,7 +519,8 @@ def chart_quarantine(ingest: list[dict], total_days: int) -> Chart:
         "quarantine-rate",
         "Quarantine rate by reason, per landing day",
         "Quarantined raw lines as a share of the lines read on each landing day (agg_ingest_daily), "
-        "stacked by reason code (the first rule that applies)." + days_note(total_days),
+        "stacked by reason code (the first rule that applies). Raw lines, bots included (bots are told "
+        "apart only in valid events)." + days_note(total_days),
         svg,
         table(["landing day", "lines read", "quarantined", "rate", *reasons], rows),
     )
@@ -511,7 +559,8 @@ def chart_duplicates(ingest: list[dict], total_days: int) -> Chart:
         "duplicates-per-day",
         "Duplicates per landing day",
         "Valid lines that were a later copy of an event already landed (duplicate_events; the copy "
-        "landed first is kept). Rate = duplicates / (valid events + duplicates)." + days_note(total_days),
+        "landed first is kept), bots included. Rate = duplicates / (valid events + duplicates), both "
+        "bots included." + days_note(total_days),
         svg,
         table(["landing day", "duplicates", "rate"], rows),
     )
@@ -551,8 +600,8 @@ def chart_late_arrivals(wh: Warehouse) -> Chart:
     return Chart(
         "late-arrivals",
         "Late arrivals: event day vs landing day",
-        "For each landing day (row), the kept events (fct_events) by how many days before the "
-        "landing day they happened (dt - event_ts::date); shading is logarithmic. Events more than "
+        "For each landing day (row), the kept events (fct_events, bots included) by how many days before "
+        "the landing day they happened (dt - event_ts::date); shading is logarithmic. Events more than "
         "late_arrival_days (3) late are quarantined as too_late and are not counted here." + days_note(len(all_days)),
         svg,
         table(["landing day"] + [lag_name(lag) for lag in lags] + ["late share"], table_rows),
@@ -659,16 +708,18 @@ def chart_session_duration(wh: Warehouse) -> Chart:
         list(wh.rows(f"select {', '.join(cases)} from main.fct_sessions")[0]) if wh.has("main", "fct_sessions") else []
     )
     labels = [label for label, _ in DURATION_BUCKETS]
-    svg = column_chart(labels if counts else [], [Series("sessions", counts, PALETTE[5])], y_label="sessions")
+    svg = column_chart(
+        labels if counts else [], [Series("sessions, bots included", counts, PALETTE[5])], y_label="sessions"
+    )
     total = sum(counts)
     rows = [[lab, fmt_int(c), fmt_pct(100.0 * c / total)] for lab, c in zip(labels, counts)] if total else []
     return Chart(
         "session-duration",
         "Session length",
-        "Sessions (fct_sessions) by duration (last event - first event). A session ends after a gap "
-        "of more than 30 minutes, so single-event sessions last 0 s.",
+        "Sessions (fct_sessions, bots included) by duration (last event - first event). A session ends "
+        "after a gap of more than 30 minutes, so single-event sessions last 0 s.",
         svg,
-        table(["duration", "sessions", "share"], rows),
+        table(["duration", "sessions, bots included", "share"], rows),
     )
 
 
@@ -681,15 +732,17 @@ def chart_events_per_session(wh: Warehouse) -> Chart:
         list(wh.rows(f"select {', '.join(cases)} from main.fct_sessions")[0]) if wh.has("main", "fct_sessions") else []
     )
     labels = [label for label, _, _ in EVENT_COUNT_BUCKETS]
-    svg = column_chart(labels if counts else [], [Series("sessions", counts, PALETTE[4])], y_label="sessions")
+    svg = column_chart(
+        labels if counts else [], [Series("sessions, bots included", counts, PALETTE[4])], y_label="sessions"
+    )
     total = sum(counts)
     rows = [[lab, fmt_int(c), fmt_pct(100.0 * c / total)] for lab, c in zip(labels, counts)] if total else []
     return Chart(
         "events-per-session",
         "Events per session",
-        "Sessions (fct_sessions) by their number of events (fct_sessions.event_count).",
+        "Sessions (fct_sessions, bots included) by their number of events (fct_sessions.event_count).",
         svg,
-        table(["events", "sessions", "share"], rows),
+        table(["events", "sessions, bots included", "share"], rows),
     )
 
 
@@ -715,10 +768,10 @@ def chart_top_pages(wh: Warehouse, top: int) -> Chart:
     return Chart(
         "top-pages",
         f"Top {top} pages",
-        "Most viewed pages: fct_events.page_url of page_view events (all days).",
+        "Most viewed pages: fct_events.page_url of page_view events (all days), bots included.",
         svg,
         table(
-            ["page", "page views", "share of page views"],
+            ["page", "page views, bots included", "share of page views"],
             [[lab, fmt_int(v), fmt_pct(100.0 * v / total) if total else "-"] for lab, v in zip(labels, values)],
         ),
     )
@@ -792,26 +845,36 @@ def collect(con: duckdb.DuckDBPyConnection, now: datetime, top_pages: int) -> Re
     ingest = ingest_rows(wh)
     recent_ingest = ingest[-MAX_DAYS:]
     events = (
-        wh.rows("select count(*), count(distinct user_id) from main.fct_events")[0]
+        wh.rows(
+            "select count(*), count(*) filter (where not is_bot), count(distinct user_id), "
+            "count(distinct user_id) filter (where not is_bot) from main.fct_events"
+        )[0]
         if wh.has("main", "fct_events")
+        else (0, 0, 0, 0)
+    )
+    sessions = (
+        wh.rows("select count(*), count(*) filter (where not is_bot) from main.fct_sessions")[0]
+        if wh.has("main", "fct_sessions")
         else (0, 0)
     )
-    sessions = wh.rows("select count(*) from main.fct_sessions")[0][0] if wh.has("main", "fct_sessions") else 0
     lines = sum(r.get("lines_read", 0) for r in ingest)
     quarantined = sum(r.get("quarantined_lines", 0) for r in ingest)
     duplicates = sum(r.get("duplicate_lines", 0) for r in ingest)
     first_last = f"{iso(ingest[0]['dt'])} .. {iso(ingest[-1]['dt'])}" if ingest else "none"
     data.summary = [
         ("landing days processed", f"{len(ingest)} ({first_last})"),
-        ("raw lines read", fmt_int(lines)),
-        ("events kept", fmt_int(events[0])),
-        ("users", fmt_int(events[1])),
-        ("sessions", fmt_int(sessions)),
+        ("raw lines read (all)", fmt_int(lines)),
+        ("events kept, bots included", fmt_int(events[0])),
+        ("events kept, humans only", fmt_int(events[1])),
+        ("users, bots included", fmt_int(events[2])),
+        ("users, humans only", fmt_int(events[3])),
+        ("sessions, bots included", fmt_int(sessions[0])),
+        ("sessions, humans only", fmt_int(sessions[1])),
         (
-            "quarantined lines",
+            "quarantined lines (all)",
             f"{fmt_int(quarantined)}" + (f" ({fmt_pct(100.0 * quarantined / lines)})" if lines else ""),
         ),
-        ("duplicate lines", fmt_int(duplicates)),
+        ("duplicate lines (all)", fmt_int(duplicates)),
     ]
     files_panel, quarantined_files = quarantined_files_panel(wh)
     data.summary.append(("files quarantined", fmt_int(quarantined_files)))

@@ -8,12 +8,13 @@ from __future__ import annotations
 import re
 import shutil
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
 import pytest
 from browser import MISSING_CHROMIUM, Browser, chromium_available
-from conftest import Pipeline
+from conftest import Pipeline, event
 
 from clickstream.ingest import generate as generate_events
 from clickstream.paths import PROJECT_ROOT, PipelinePaths
@@ -31,6 +32,7 @@ CHARTS = (
     "top-pages",
 )
 FIXED_NOW = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 
 # Per chart: its id, whether its svg is the "no data" frame, its size and how many shapes it draws.
 CHART_INFO_JS = """
@@ -87,6 +89,22 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
             ]
         )
         == 0
+    )
+    # A crawler's visit, so that bot-inclusive and human-only counts differ (the generated sample
+    # is too small to hold a bot for sure).
+    pipeline.land(
+        "2024-03-02",
+        "crawler.jsonl",
+        [
+            event(
+                f"crawl-{i}",
+                "crawler-1",
+                f"2024-03-02T10:00:0{i}Z",
+                page_url=f"https://shop.example.com/p/{i}",
+                user_agent=GOOGLEBOT,
+            )
+            for i in range(3)
+        ],
     )
     assert pipeline.refresh("--full-refresh", "--skip-export") == 0
     return pipeline
@@ -151,7 +169,7 @@ def test_report_renders_every_chart_in_chromium(sample: Pipeline, browser: Brows
 
     events = sample.query("select count(*) from main.fct_events")[0][0]
     summary = page.evaluate("document.querySelector('.summary').textContent")
-    assert f"events kept{events:,}" in summary
+    assert f"events kept, bots included{events:,}" in summary
 
     # Late arrivals: the cells are the warehouse's (landing day, days earlier) counts.
     lags = sample.query("select dt, dt - event_ts::date, count(*) from main.fct_events group by all")
@@ -229,3 +247,116 @@ def test_report_on_an_empty_warehouse_says_no_data(tmp_path: Path, browser: Brow
     )
     ARTIFACTS.mkdir(exist_ok=True)
     browser.page.screenshot(ARTIFACTS / "report-empty.png", full_page=True)
+
+
+class Tables(HTMLParser):
+    """The report's sections: id -> (caption text, the first table's header and rows), and the
+    summary's (label, value) pairs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sections: dict[str, dict] = {}
+        self.summary: list[tuple[str, str]] = []
+        self.section: str | None = None
+        self.cell: list[str] | None = None
+        self.row: list[str] = []
+        self.in_caption = self.in_summary = False
+        self.label = ""
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        attributes = dict(attrs)
+        if tag == "section":
+            self.section = attributes["id"].removeprefix("section-")
+            self.sections[self.section] = {"caption": "", "header": [], "rows": []}
+        elif tag in ("figcaption",) or (tag == "p" and attributes.get("class") == "caption"):
+            self.in_caption = True
+        elif tag == "ul" and attributes.get("class") == "summary":
+            self.in_summary = True
+        elif tag in ("td", "th"):
+            self.cell = []
+        elif tag == "tr":
+            self.row = []
+        elif tag == "b" and self.in_summary:
+            self.cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("figcaption", "p"):
+            self.in_caption = False
+        elif tag == "ul":
+            self.in_summary = False
+        elif tag in ("td", "th") and self.cell is not None:
+            self.row.append("".join(self.cell))
+            self.cell = None
+        elif tag == "tr" and self.section and self.row:
+            section = self.sections[self.section]
+            if not section["header"]:
+                section["header"] = self.row
+            else:
+                section["rows"].append(self.row)
+        elif tag == "b" and self.in_summary and self.cell is not None:
+            self.summary.append((self.label, "".join(self.cell)))
+            self.cell, self.label = None, ""
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell.append(data)
+        elif self.in_summary:
+            self.label += data
+        elif self.in_caption and self.section:
+            self.sections[self.section]["caption"] += data
+
+
+def number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def test_the_daily_figures_reconcile_with_the_marts_and_say_whether_bots_are_included(
+    sample: Pipeline, tmp_path: Path
+) -> None:
+    """Issue #19 item 5: the report's events and sessions per day, read back from the HTML, equal
+    the marts' figures (humans only: agg_daily_clicks, agg_daily_funnel) and the fact tables'
+    (bots included); every count the report shows says whether bots are included."""
+    page = Tables()
+    page.feed(report.write_report(sample.paths.warehouse, tmp_path / "r.html", now=FIXED_NOW).read_text())
+    daily = page.sections["events-sessions-per-day"]
+    assert daily["header"] == [
+        "event day",
+        "events, bots included",
+        "events, humans only",
+        "sessions started, bots included",
+        "sessions started, humans only",
+        "human sessions with events that day",
+    ]
+    shown = {row[0]: tuple(number(v) for v in row[1:]) for row in daily["rows"]}
+    expected = {
+        day.isoformat(): figures
+        for day, *figures in sample.query(
+            """
+            with days as (
+                select event_date as day from main.fct_events union select session_date from main.fct_sessions
+            )
+            select
+                days.day,
+                (select count(*) from main.fct_events e where e.event_date = days.day),
+                coalesce((select c.event_count from main.agg_daily_clicks c where c.event_date = days.day), 0),
+                (select count(*) from main.fct_sessions s where s.session_date = days.day),
+                coalesce((select f.session_count from main.agg_daily_funnel f where f.session_date = days.day), 0),
+                coalesce((select c.session_count from main.agg_daily_clicks c where c.event_date = days.day), 0)
+            from days order by days.day
+            """
+        )
+    }
+    assert shown == {day: tuple(figures) for day, figures in expected.items()}
+    # The sample has bots, so the two kinds of figure differ and the test tells them apart.
+    assert any(all_events > humans for all_events, humans, *_ in shown.values())
+    assert any(started > humans for _, _, started, humans, _ in shown.values())
+    # Every count says whether bots are included: summary labels, captions, column headers.
+    counted = [label for label, _ in page.summary if re.search(r"\b(events?|users|sessions|lines)\b", label)]
+    assert len(counted) >= 8, page.summary
+    for label in counted:
+        assert "bots included" in label or "humans only" in label or "(all)" in label, label
+    for name in CHARTS:
+        if name != "freshness":  # ages, no counts
+            assert "bots included" in page.sections[name]["caption"], (name, page.sections[name]["caption"])
+    for name in ("session-duration", "events-per-session", "top-pages"):
+        assert "bots included" in page.sections[name]["header"][1], page.sections[name]["header"]
