@@ -1512,6 +1512,21 @@ def find_conflicts(cfg: Config) -> list[Path]:
     ]
 
 
+def warehouse_days(warehouse: Path) -> set[str]:
+    """The landing days whose rows the warehouse holds (main.agg_ingest_daily, written by every
+    build of a day, even one whose data tests then failed), or none for a missing warehouse."""
+    from clickstream.pipeline.warehouse import connect_duckdb
+
+    if not warehouse.exists():
+        return set()
+    with connect_duckdb(warehouse, read_only=True) as con:
+        if not con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'main' and table_name = 'agg_ingest_daily'"
+        ).fetchone()[0]:
+            return set()
+        return {day for (day,) in con.execute("select cast(dt as varchar) from main.agg_ingest_daily").fetchall()}
+
+
 def processed_day_refusal(warehouse: Path | None, conflicts: list[Path]) -> str | None:
     """Why --overwrite must not replace the files of these dt= directories, or None: the
     warehouse has processed one of their days (its tables would no longer match the landing zone),
@@ -1519,7 +1534,6 @@ def processed_day_refusal(warehouse: Path | None, conflicts: list[Path]) -> str 
     import duckdb
 
     from clickstream.pipeline.lock import current_holder
-    from clickstream.pipeline.refresh import processed_days
     from clickstream.pipeline.warehouse import WarehouseBusy
 
     paths = PipelinePaths.resolve(warehouse=str(warehouse) if warehouse else None)
@@ -1533,7 +1547,7 @@ def processed_day_refusal(warehouse: Path | None, conflicts: list[Path]) -> str 
             "which landing days it has processed; run this again when it has finished"
         )
     try:
-        processed = set(processed_days(paths, "dev"))
+        processed = warehouse_days(paths.warehouse)
     except WarehouseBusy as busy:
         return (
             f"another process ({busy.program}, PID {busy.pid}) has the warehouse {paths.warehouse} open, so it "
