@@ -203,8 +203,12 @@ class RunAudit:
                 ]
             )
         if rows:
+            # one statement for all the nodes: executemany() costs a round trip per row
+            placeholders = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows))
             with self._connect() as con:
-                con.executemany("insert into audit.refresh_run_steps values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                con.execute(
+                    f"insert into audit.refresh_run_steps values {placeholders}", [v for row in rows for v in row]
+                )
 
     def record_step(self, step_label: str, status: str, seconds: float, message: str = "") -> None:
         with self._connect() as con:
