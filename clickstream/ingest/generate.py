@@ -1491,7 +1491,7 @@ def _existing_files(directory: Path) -> set[str]:
         return set()
 
 
-def _holds_files(directory: Path) -> bool:
+def holds_files(directory: Path) -> bool:
     """Whether the directory holds anything but subdirectories: a file, a symbolic link (to a raw
     file elsewhere, say), a FIFO... all of them someone's landed data."""
     try:
@@ -1508,7 +1508,7 @@ def find_conflicts(cfg: Config) -> list[Path]:
     return [
         cfg.topic_dir / f"dt={d.isoformat()}"
         for d in cfg.landing_dates()
-        if _holds_files(cfg.topic_dir / f"dt={d.isoformat()}")
+        if holds_files(cfg.topic_dir / f"dt={d.isoformat()}")
     ]
 
 

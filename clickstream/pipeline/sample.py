@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from clickstream.ingest import generate
 from clickstream.options import date_arg, int_at_least
-from clickstream.paths import PipelinePaths, landed_days, path_problems
+from clickstream.paths import PipelinePaths, path_problems
 from clickstream.pipeline import docs, refresh
 from clickstream.pipeline.lock import WarehouseLock, WarehouseLocked
 from clickstream.report import html as report
@@ -71,7 +71,10 @@ def run_sample(args: argparse.Namespace, paths: PipelinePaths, lock: WarehouseLo
     """The sample's work, holding the warehouse lock (given to the refresh and to dbt docs)."""
     start = args.start_date or sample_start(datetime.now(UTC).date(), args.days)
     wanted = [(start + timedelta(days=i)).isoformat() for i in range(args.days)]
-    already = sorted(set(wanted) & set(landed_days(paths.raw_root)))
+    # Any entry in a wanted day's folder counts (not only raw files: a note, a symlink...), as the
+    # generator's own refusal does; the sample never asks the generator to overwrite.
+    topic_dir = paths.raw_root / generate.TOPIC
+    already = [day for day in wanted if generate.holds_files(topic_dir / f"dt={day}")]
     if already:
         # Landed files are never overwritten: refresh what is there instead of generating.
         LOG.info(

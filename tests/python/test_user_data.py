@@ -102,6 +102,32 @@ def test_make_run_never_touches_landed_files_in_any_variant(tmp_path: Path) -> N
     assert not (raw / "click_events" / f"dt={(today - timedelta(days=1)).isoformat()}").exists()
 
 
+def test_the_sample_never_generates_into_a_day_folder_holding_anything(tmp_path: Path) -> None:
+    """A wanted day whose folder holds no raw file but something else (a note): the sample does not
+    generate there either (it would have asked for --overwrite), and leaves the folder as it is."""
+    raw = tmp_path / "raw"
+    note = raw / "click_events" / "dt=2024-03-06" / "notes.txt"
+    note.parent.mkdir(parents=True)
+    note.write_text("to land tomorrow\n")
+    env = {
+        **os.environ,
+        "DO_NOT_TRACK": "1",
+        "CLICKSTREAM_RAW_ROOT": str(raw),
+        "CLICKSTREAM_WAREHOUSE": str(tmp_path / "wh" / "clickstream.duckdb"),
+        "CLICKSTREAM_EXPORT_ROOT": str(tmp_path / "exports"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "clickstream", "sample", "--start-date", "2024-03-05", "--days", "2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert "already hold files" in result.stderr, result.stderr[-3000:]
+    assert "--overwrite" not in result.stderr and "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert tree(raw) == {note: b"to land tomorrow\n"}
+
+
 def test_make_clean_keeps_data(tmp_path: Path) -> None:
     """`make clean` in a copy of the project's layout (so the project's own target/ is left to the
     tests running beside this one): dbt's target/ and logs/ and test-artifacts/ go, data/ stays."""
