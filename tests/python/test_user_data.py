@@ -76,7 +76,8 @@ def test_make_run_never_touches_landed_files_in_any_variant(tmp_path: Path) -> N
         return output
 
     # 1. No START_DATE: a 1-day sample ending today, beside the user's days; every day refreshed.
-    run("DAYS=1")
+    output = run("DAYS=1")
+    assert "Outputs" in output  # where the warehouse, exports, docs and report are
     sample_days = [today.isoformat()]
     if datetime.now(UTC).date() != today:
         pytest.skip("the UTC day changed during the run")
