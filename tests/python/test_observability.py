@@ -119,6 +119,7 @@ def test_a_day_far_below_its_trailing_week_is_a_volume_anomaly(make_pipeline, ca
     pipeline = make_pipeline("volume")
     for day in range(1, 5):
         noisy_day(pipeline, f"2024-02-0{day}", valid=100, bad=0)
+    assert pipeline.refresh("--full-refresh") == 0  # the trailing week, in one build
     noisy_day(pipeline, "2024-02-05", valid=5, bad=0, prefix="late-")
     assert pipeline.refresh() == 1
     err = capsys.readouterr().err
