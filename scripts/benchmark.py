@@ -92,7 +92,7 @@ from read_csv(
 ) with ordinality
 """
 EXPORT_LOG_LINE = re.compile(
-    r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}) .*export: \d+ partitions written, \d+ removed .*? in ([0-9.]+) s$",
+    r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}) .*export: \d+ partitions written, \d+ removed\b.*? in ([0-9.]+) s$",
     re.M,
 )
 

@@ -281,9 +281,10 @@ def test_report_during_a_refresh_shows_the_last_exported_state_with_a_banner(ref
     assert expected_banner in html.unescape(banner.group(1))
     counts = exported_counts(box.paths.export_root)
     summary = summary_values(page)
-    assert summary["events kept"] == f"{counts['events']:,}"
-    assert summary["users"] == f"{counts['users']:,}"
-    assert summary["sessions"] == f"{counts['sessions']:,}"
+    # the exports hold bots too (flagged): the report's bot-inclusive figures
+    assert summary["events kept, bots included"] == f"{counts['events']:,}"
+    assert summary["users, bots included"] == f"{counts['users']:,}"
+    assert summary["sessions, bots included"] == f"{counts['sessions']:,}"
     assert summary["landing days processed"] == "1 (2024-03-01 .. 2024-03-01)"  # the snapshot, not day 2
     assert counts["events"] > 0
     assert refresh.process.poll() is None  # the refresh was never disturbed
