@@ -1,21 +1,28 @@
 """Shared fixtures: a throw-away landing zone, warehouse and export root per test, helpers to
-land raw lines, run the real refresh (dbt + DuckDB) and query the real warehouse."""
+land raw lines, run the real refresh (dbt + DuckDB) and query the real warehouse; one local Spark
+cluster for the whole session (shared_cluster), for the tests marked spark."""
 
 from __future__ import annotations
 
 import gzip
+import importlib
 import json
 import os
+import shutil
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
 
 from clickstream.paths import PROJECT_ROOT, PipelinePaths
 from clickstream.pipeline import contract, refresh
+
+if TYPE_CHECKING:  # spark_testing is imported only once the Spark extra is known to be there
+    from spark_testing import Cluster, SharedCluster
 
 # Every public table (the models in models/marts/) and its key (the model's unique_key).
 COMPARED_TABLES = {table.name: table.key for table in contract.public_tables(contract.project_manifest())}
@@ -131,8 +138,70 @@ def make_pipeline(tmp_path: Path):
     return factory
 
 
+def spark_extra_missing() -> str | None:
+    """Why the Spark tests cannot run here, or None: the optional Spark extra (pyspark, PyHive) is
+    installed and Java is on PATH."""
+    for module, name in (("pyspark", "pyspark"), ("pyhive", "PyHive")):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            return f"{name} is not installed: the Spark extra is optional (make spark-setup)"
+    return "no java on PATH: Spark needs Java 17+" if shutil.which("java") is None else None
+
+
+def require_spark_extra() -> None:
+    """Skip unless the Spark extra is installed and Java is on PATH (spark_extra_missing)."""
+    reason = spark_extra_missing()
+    if reason is not None:
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def spark_clusters(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedCluster]:
+    """The session's one local Spark cluster (spark_testing.SharedCluster: master, one 2-core 2 GB
+    worker, the Thrift server), started when a test first needs it and stopped at the end. Its
+    metastore is shared: the project's schemas have fixed names (main, staging, ...), so a test
+    reads what it built right after building it, and a build that needs an empty Spark warehouse
+    drops the schemas first (Cluster.drop_schemas)."""
+    require_spark_extra()
+    from spark_testing import SharedCluster
+
+    shared = SharedCluster(tmp_path_factory.mktemp("spark_cluster"), worker_cores=2, worker_memory="2g")
+    try:
+        yield shared
+    finally:
+        shared.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def start_spark_cluster_early(request: pytest.FixtureRequest) -> None:
+    """When this session runs a test that needs the Spark cluster (and the Spark extra is there),
+    start the cluster now, in the background: its JVMs start while the tests before the first one
+    that needs it run."""
+    needed = any("spark_clusters" in getattr(item, "fixturenames", ()) for item in request.session.items)
+    if needed and spark_extra_missing() is None:
+        request.getfixturevalue("spark_clusters").start_in_background()
+
+
+@pytest.fixture(scope="module")
+def shared_cluster(spark_clusters: SharedCluster) -> Cluster:
+    """The session's running Spark cluster."""
+    return spark_clusters.running()
+
+
+@pytest.fixture
+def shared_cluster_to_stop(spark_clusters: SharedCluster) -> Cluster:
+    """The session's running Spark cluster, for a test that stops it: such tests run after every
+    other test (pytest_collection_modifyitems), and a test after one would get a new cluster."""
+    return spark_clusters.running()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that drives chromium (it uses a `browser` fixture) with `browser`."""
+    """Mark every test that drives chromium (it uses a `browser` fixture) with `browser`; run the
+    tests that stop the session's Spark cluster (shared_cluster_to_stop) last."""
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
+    stopping = [item for item in items if "shared_cluster_to_stop" in getattr(item, "fixturenames", ())]
+    if stopping:
+        items[:] = [item for item in items if item not in stopping] + stopping

@@ -2,7 +2,9 @@
 non-gzip .jsonl.gz, an empty .gz, a directory or FIFO named like a raw file) is listed in
 main.quarantined_files with its reason and skipped whole, and the rest of its day is processed:
 every other public table is exactly what a landing zone without those files gives. Real files,
-the real refresh (dbt + DuckDB); one test runs the same zone on a real local Spark cluster."""
+the real refresh (dbt + DuckDB). On Spark: test_spark_equality.py lands the same bad files
+(land_bad_files) in its landing zone, so its Spark refreshes quarantine them too (every table equal
+to DuckDB's, quarantined_files and the file counters included)."""
 
 from __future__ import annotations
 
@@ -11,9 +13,7 @@ import csv
 import gzip
 import hashlib
 import io
-import json
 import os
-import shutil
 import socket
 import tempfile
 from pathlib import Path
@@ -66,10 +66,11 @@ def land_good_files(pipeline: Pipeline) -> None:
     (folder / "truncated-fixed.jsonl.gz").write_bytes(gzipped(lines("t", DAY1, 300)))
 
 
-def land_bad_files(pipeline: Pipeline) -> None:
-    """The files that cannot be read as a whole (their events would all be valid)."""
-    day1 = pipeline.paths.raw_root / "click_events" / f"dt={DAY1}"
-    day2 = pipeline.paths.raw_root / "click_events" / f"dt={DAY2}"
+def land_bad_files(pipeline: Pipeline, day1_dt: str = DAY1, day2_dt: str = DAY2) -> None:
+    """The files that cannot be read as a whole (their events would all be valid): EXPECTED_DAY1's
+    on day1_dt, EXPECTED_DAY2's on day2_dt (this module's days unless told; the folders exist)."""
+    day1 = pipeline.paths.raw_root / "click_events" / f"dt={day1_dt}"
+    day2 = pipeline.paths.raw_root / "click_events" / f"dt={day2_dt}"
     whole = gzipped(lines("t", DAY1, 300))  # also landed, complete, on DAY2 (land_good_files)
     (day1 / "truncated.jsonl.gz").write_bytes(whole[: len(whole) // 2])
     (day1 / "empty.jsonl.gz").write_bytes(b"")
@@ -312,37 +313,6 @@ def test_the_check_accepts_what_every_reader_reads_and_nothing_else(tmp_path: Pa
         seeded = [row["reason"] for row in csv.DictReader(seed)]
     given = {check.quarantine_reason for check in checks.values()} - {None} | {"empty_gzip"}
     assert seeded == list(file_check.REASONS) and set(seeded) == given
-
-
-@pytest.mark.spark
-def test_spark_quarantines_the_same_files_with_the_same_tables(
-    zones: dict, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    """The zone with the bad files, refreshed on a real local Spark cluster (one full refresh, models
-    only): every public table equals DuckDB's day-by-day result, quarantined_files and the file
-    counters included (the file check is the same Python step for both engines)."""
-    pytest.importorskip("pyspark", reason="pyspark is not installed: the Spark extra is optional (make spark-setup)")
-    pytest.importorskip("pyhive", reason="PyHive is not installed: the Spark extra is optional (make spark-setup)")
-    if shutil.which("java") is None:
-        pytest.skip("no java on PATH: Spark needs Java 17+")
-    from spark_testing import start_cluster
-    from test_spark_equality import differences, duckdb_tables, spark_tables
-
-    duckdb_result = duckdb_tables(zones["with_bad"])
-    base = tmp_path_factory.mktemp("file_quarantine_spark")
-    spark = Pipeline(PipelinePaths(zones["with_bad"].paths.raw_root, base / "wh" / "w.duckdb", base / "exports"))
-    (base / "cluster").mkdir()
-    with start_cluster(base / "cluster", worker_cores=2, worker_memory="2g") as cluster:
-        env = {"CLICKSTREAM_SPARK_THRIFT_PORT": str(cluster.ports["thrift"])}
-        code = spark.refresh("--target", "spark_cluster", "--full-refresh", "--skip-tests", "--skip-export", env=env)
-        log = spark.paths.warehouse.parent / "last_dbt_build.log"
-        assert code == 0, (log.read_text()[-6000:] if log.exists() else "") + cluster.logs()
-        spark_result = spark_tables(cluster, {t: cols for t, (cols, _) in duckdb_result.items()})
-    diff = differences(duckdb_result, spark_result)
-    assert not diff, json.dumps(diff, indent=1, default=str)[:6000]
-    columns, rows = spark_result["quarantined_files"]
-    assert sorted(dict(zip(columns, r))["file_name"] for r in rows) == sorted({**EXPECTED_DAY1, **EXPECTED_DAY2})
-    assert "file_count" in spark_result["agg_ingest_daily"][0]
 
 
 def test_the_html_report_lists_the_quarantined_files(zones: dict, tmp_path: Path) -> None:

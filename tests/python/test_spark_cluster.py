@@ -1,8 +1,9 @@
 """`clickstream spark` against a real local Spark standalone cluster (docs/spark.md).
 
 Skipped unless the optional Spark extra is installed (``make spark-setup``: pyspark, dbt-spark with
-PyHive) and Java is on PATH. One cluster (master, one 1-core worker, the Thrift server) is started
-in a temporary state directory on free ports, then:
+PyHive) and Java is on PATH. The session's cluster (conftest.py's shared_cluster: master, one
+worker, the Thrift server, started in a temporary state directory on free ports; the other Spark
+tests use it too), then:
 
 - ``start`` again says "already running" and exits 0; ``status`` lists every component as running;
 - a real ``dbt debug --target spark_cluster`` (the project's profiles.yml) connects through Thrift;
@@ -11,7 +12,8 @@ in a temporary state directory on free ports, then:
 - the Thrift server's driver class path lets Hive load its FunctionRegistry, which the pyspark
   wheel alone cannot (a missing LLAP interface; loaded when a closing session needs it);
 - ``stop`` leaves no process of the state directory behind, and a stale pid file (a live pid that
-  is not Spark: this test's own) is reported as stopped and removed, never signalled.
+  is not Spark: this test's own) is reported as stopped and removed, never signalled (this test
+  stops the session's cluster, so it runs after every other test: shared_cluster_to_stop).
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,7 @@ pytest.importorskip("pyhive", reason="PyHive is not installed: the Spark extra i
 if shutil.which("java") is None:
     pytest.skip("no java on PATH: Spark needs Java 17+", allow_module_level=True)
 
-from spark_testing import Cluster, leftover_processes, spark_cluster, start_cluster
+from spark_testing import Cluster, leftover_processes, spark_cluster
 
 from clickstream.ingest import file_check
 from clickstream.paths import PROJECT_ROOT, PipelinePaths
@@ -42,9 +43,8 @@ pytestmark = pytest.mark.spark
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    with start_cluster(tmp_path_factory.mktemp("spark_cluster")) as running:
-        yield running
+def cluster(shared_cluster: Cluster) -> Cluster:
+    return shared_cluster
 
 
 def test_start_is_idempotent_and_status_lists_every_component(cluster: Cluster) -> None:
@@ -94,9 +94,11 @@ def test_queries_run_on_the_clusters_worker(cluster: Cluster) -> None:
     master = cluster.master_json()
     assert master["status"] == "ALIVE" and master["aliveworkers"] == 1
     [worker] = master["workers"]
-    assert worker["host"] == "127.0.0.1" and worker["cores"] == 1 and worker["memory"] == 1024
+    assert worker["host"] == "127.0.0.1"
+    assert worker["cores"] == cluster.worker_cores and worker["memory"] == cluster.worker_memory_mb
     [app] = [a for a in master["activeapps"] if a["name"] == spark_cluster.THRIFT_APP_NAME]
-    assert app["state"] == "RUNNING" and app["cores"] == 1  # the Thrift server holds the worker's core
+    # the Thrift server holds the worker's cores
+    assert app["state"] == "RUNNING" and app["cores"] == cluster.worker_cores
 
     [application] = cluster.app_api("")
     assert application["id"] == app["id"]  # the Thrift server's UI is that master application
@@ -257,7 +259,8 @@ def test_thrift_servers_class_path_lets_hive_load_its_function_registry(cluster:
     assert not hive_function_registry_loads(None)
 
 
-def test_stop_leaves_no_process_and_handles_stale_pid_files(cluster: Cluster) -> None:
+def test_stop_leaves_no_process_and_handles_stale_pid_files(shared_cluster_to_stop: Cluster) -> None:
+    cluster = shared_cluster_to_stop
     assert leftover_processes(cluster.state_dir), "the cluster should be running before stop"
     stopped = cluster.script("stop", timeout=120)
     assert stopped.returncode == 0, stopped.stderr

@@ -2,15 +2,19 @@
 
 One landing zone holds the pipeline tests' fixtures — every validation rule of
 test_validation_rules.py (invalid UTF-8, blank lines, CRLF, gzip, an empty file, each quarantine
-reason, duplicates, a 1 MB line) and the sessionization cases of test_incremental_sessions.py (gap
-ties, midnight, late events bridging stored sessions) — plus a generated sample over the same
-two landing days with every kind of noise, late arrivals, too-late sessions, bots, channels,
-devices, IPv4/IPv6 and purchases (the enrichment cases). It is refreshed with `clickstream refresh`
-day by day and then as a full refresh, on DuckDB and with ``--target spark_cluster`` on a cluster
-started by `clickstream spark` (master, one worker, Thrift server). fct_events, fct_sessions
-and quarantined_events — and every other public table — must be equal row for row, every column
-compared as text. To keep CI short, the Spark day-by-day refresh builds the models without their
-data tests (``--skip-tests``); the Spark full refresh runs every data and unit test (``--unit-tests``).
+reason, duplicates, a 1 MB line), the sessionization cases of test_incremental_sessions.py (gap
+ties, midnight, late events bridging stored sessions) and the unreadable files of
+test_file_quarantine.py (truncated, corrupt and non-gzip .jsonl.gz, an empty .gz, a directory and
+a FIFO named like raw files: quarantined whole, listed in quarantined_files) — plus a generated
+sample over the same two landing days with every kind of noise, late arrivals, too-late sessions,
+bots, channels, devices, IPv4/IPv6 and purchases (the enrichment cases). It is refreshed with
+`clickstream refresh` day by day and then as a full refresh, on DuckDB and with
+``--target spark_cluster`` on the session's cluster started by `clickstream spark` (conftest.py's
+shared_cluster: master, one worker, Thrift server). fct_events, fct_sessions and quarantined_events
+— and every other public table, quarantined_files and agg_ingest_daily's file counters included —
+must be equal row for row, every column compared as text. To keep CI short, the Spark day-by-day
+refresh builds the models without their data tests (``--skip-tests``); the Spark full refresh runs
+every data and unit test (``--unit-tests``).
 
 Skipped unless the optional Spark extra is installed (``make spark-setup``) and Java is on PATH.
 """
@@ -21,7 +25,6 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,7 +35,9 @@ if shutil.which("java") is None:
     pytest.skip("no java on PATH: Spark needs Java 17+", allow_module_level=True)
 
 from conftest import COMPARED_TABLES, Pipeline, event
-from spark_testing import Cluster, start_cluster
+from spark_testing import Cluster
+from test_file_quarantine import EXPECTED_DAY1, EXPECTED_DAY2, land_bad_files
+from test_incremental_sessions import DAY2
 from test_incremental_sessions import land_two_days as land_session_days
 from test_validation_rules import DT, MAIN_LINES
 
@@ -44,6 +49,10 @@ REQUIRED_EQUAL = ("fct_events", "fct_sessions", "quarantined_events")
 # Columns left out of the comparison: none. (agg_ingest_daily.file_count was, while Spark's listing
 # skipped empty files; the batch's files now come from the file check log on both engines.)
 NOT_COMPARED: set[tuple[str, str]] = set()
+# test_file_quarantine.py's unreadable files, landed on this zone's two days: (dt, name) -> reason.
+QUARANTINED_FILES = {(DT, name): reason for name, reason in EXPECTED_DAY1.items()} | {
+    (DAY2, name): reason for name, reason in EXPECTED_DAY2.items()
+}
 
 
 class PrefixedPipeline(Pipeline):
@@ -118,14 +127,16 @@ def land_fixtures(raw_root: Path) -> None:
     sessions = PrefixedPipeline(paths)
     sessions.prefix = "sessions-"
     land_session_days(sessions)
+    land_bad_files(Pipeline(paths), DT, DAY2)
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    with start_cluster(
-        tmp_path_factory.mktemp("spark_equality_cluster"), worker_cores=2, worker_memory="2g"
-    ) as running:
-        yield running
+def cluster(shared_cluster: Cluster) -> Cluster:
+    """The session's cluster with an empty Spark warehouse: the day-by-day refresh takes the days
+    already processed from the Spark tables (main.agg_ingest_daily), so it must not find another
+    test's. The builds of this module then follow each other on it, each read right after it."""
+    shared_cluster.drop_schemas()
+    return shared_cluster
 
 
 @pytest.fixture(scope="module")
@@ -232,7 +243,35 @@ def exported(export_root: Path) -> dict[str, tuple[list[str], list[tuple]]]:
     return out
 
 
-def test_the_fixture_zone_exercises_every_outcome(duckdb_result: dict) -> None:
+@pytest.fixture(scope="module")
+def spark_full_pipeline(
+    cluster: Cluster, raw_root: Path, spark_daily: dict, tmp_path_factory: pytest.TempPathFactory
+) -> Pipeline:
+    """A full refresh on Spark with every data and unit test, after the day-by-day result was read
+    (it rebuilds the same tables)."""
+    return refresh(raw_root, tmp_path_factory.mktemp("spark_full"), "--full-refresh", "--unit-tests", cluster=cluster)
+
+
+@pytest.fixture(scope="module")
+def spark_full(cluster: Cluster, spark_full_pipeline: Pipeline, duckdb_result: dict) -> dict:
+    return spark_tables(cluster, {t: cols for t, (cols, _) in duckdb_result.items()})
+
+
+def quarantined_files(tables: dict) -> dict[tuple[str, str], str]:
+    """(dt, file_name) -> quarantine_reason of a result's quarantined_files."""
+    columns, rows = tables["quarantined_files"]
+    named = [dict(zip(columns, row)) for row in rows]
+    return {(row["dt"], row["file_name"]): row["quarantine_reason"] for row in named}
+
+
+def file_counters(tables: dict) -> dict[str, tuple[str, str]]:
+    """dt -> (file_count, files_quarantined) of a result's agg_ingest_daily (as text)."""
+    columns, rows = tables["agg_ingest_daily"]
+    named = [dict(zip(columns, row)) for row in rows]
+    return {row["dt"]: (row["file_count"], row["files_quarantined"]) for row in named}
+
+
+def test_the_fixture_zone_exercises_every_outcome(duckdb_result: dict, raw_root: Path) -> None:
     columns, rows = duckdb_result["quarantined_events"]
     reasons = {row[columns.index("quarantine_reason")] for row in rows}
     assert reasons == {
@@ -247,6 +286,18 @@ def test_the_fixture_zone_exercises_every_outcome(duckdb_result: dict) -> None:
     assert len(duckdb_result["duplicate_events"][1]) > 0
     days = {row[0] for row in duckdb_result["agg_ingest_daily"][1]}
     assert len(days) == 2, days
+    # file-level quarantine: every reason of test_file_quarantine.py's unreadable files
+    assert quarantined_files(duckdb_result) == QUARANTINED_FILES
+    assert set(QUARANTINED_FILES.values()) == {
+        "truncated_gzip",
+        "empty_gzip",
+        "corrupt_gzip",
+        "not_gzip",
+        "not_a_regular_file",
+    }
+    landed = {dt: len(list((raw_root / "click_events" / f"dt={dt}").glob("*.jsonl*"))) for dt in (DT, DAY2)}
+    bad = {dt: sum(day == dt for day, _ in QUARANTINED_FILES) for dt in (DT, DAY2)}
+    assert file_counters(duckdb_result) == {dt: (str(landed[dt]), str(bad[dt])) for dt in (DT, DAY2)}
 
 
 def test_spark_day_by_day_equals_duckdb(spark_daily: dict, duckdb_result: dict) -> None:
@@ -255,21 +306,34 @@ def test_spark_day_by_day_equals_duckdb(spark_daily: dict, duckdb_result: dict) 
     assert not diff, json.dumps(diff, indent=1, default=str)[:6000]
 
 
-def test_spark_full_refresh_equals_duckdb(
-    cluster: Cluster, raw_root: Path, spark_daily: dict, duckdb_result: dict, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    refresh(raw_root, tmp_path_factory.mktemp("spark_full"), "--full-refresh", "--unit-tests", cluster=cluster)
-    full = spark_tables(cluster, {t: cols for t, (cols, _) in duckdb_result.items()})
-    diff = differences(duckdb_result, full)
+def test_spark_full_refresh_equals_duckdb(spark_full: dict, duckdb_result: dict) -> None:
+    diff = differences(duckdb_result, spark_full)
     assert not diff, json.dumps(diff, indent=1, default=str)[:6000]
 
 
-def test_spark_writes_the_same_parquet_exports(spark_daily_pipeline: Pipeline, duckdb_daily: Pipeline) -> None:
+def test_spark_quarantines_the_same_files_with_their_reasons_and_file_counters(
+    spark_daily: dict, spark_full: dict, duckdb_result: dict
+) -> None:
+    """The unreadable files are quarantined whole on Spark too, day by day and in a full refresh:
+    quarantined_files lists exactly them with their reasons and days, and agg_ingest_daily counts
+    them (file_count, files_quarantined) as on DuckDB (the file check is the same Python step for
+    both engines)."""
+    for name, spark in (("day by day", spark_daily), ("full refresh", spark_full)):
+        assert quarantined_files(spark) == QUARANTINED_FILES, name
+        assert file_counters(spark) == file_counters(duckdb_result), name
+
+
+def test_spark_writes_the_same_parquet_exports(
+    spark_daily_pipeline: Pipeline, spark_full_pipeline: Pipeline, duckdb_daily: Pipeline
+) -> None:
     """export_parquet.py on Spark (Spark writes each file) gives the same files, partition by
     partition, with the same rows as on DuckDB (columns compared by name: Spark's tables keep
-    their partition column last)."""
-    mine, theirs = exported(duckdb_daily.paths.export_root), exported(spark_daily_pipeline.paths.export_root)
-    assert sorted(mine) == sorted(theirs)
-    for table, (files, rows) in mine.items():
-        assert theirs[table][0] == files, table
-        assert theirs[table][1] == rows, (table, sorted(set(rows) ^ set(theirs[table][1]), key=repr)[:5])
+    their partition column last): the day-by-day refresh's exports (written day by day) and the
+    full refresh's (written at once)."""
+    mine = exported(duckdb_daily.paths.export_root)
+    for name, spark in (("day by day", spark_daily_pipeline), ("full refresh", spark_full_pipeline)):
+        theirs = exported(spark.paths.export_root)
+        assert sorted(mine) == sorted(theirs), name
+        for table, (files, rows) in mine.items():
+            assert theirs[table][0] == files, (name, table)
+            assert theirs[table][1] == rows, (name, table, sorted(set(rows) ^ set(theirs[table][1]), key=repr)[:5])
