@@ -44,18 +44,20 @@ run: setup ## land a sample, refresh it, export Parquet, build the docs and the 
 		--events-per-day $(EVENTS_PER_DAY) --seed $(SEED)
 
 # Every test: the non-Spark suite on TEST_WORKERS pytest-xdist workers (one test module per
-# worker: module fixtures are built once; much of a test is single-threaded dbt start-up), then
-# the Spark suite on its own (beside the others, its JVMs slowed everything down), then the linters.
-# Each suite prints its slowest tests (TEST_DURATIONS of them) to show where the time goes.
+# worker: module fixtures are built once; much of a test is single-threaded dbt start-up) and,
+# beside it, the Spark suite (one local cluster for the session; the main suite leaves about 40 %
+# of the two cores idle, waiting on dbt start-up, subprocesses and kill points), then the linters.
+# Each suite's output is printed whole when it ends, with its slowest tests (TEST_DURATIONS of
+# them) to show where the time goes.
 TEST_WORKERS ?= 2
 TEST_DURATIONS ?= 15
 test: setup spark-setup browser ## run every test (set-up included), then the linters
-	$(MAKE) --no-print-directory test-main
-	$(MAKE) --no-print-directory test-spark
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-main test-spark
 	$(MAKE) --no-print-directory lint
 
 test-main: setup ## the tests not marked spark
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=$(TEST_DURATIONS) -m "not spark"
+	@mkdir -p test-artifacts
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=$(TEST_DURATIONS) --basetemp=$(CURDIR)/test-artifacts/main-pytest -m "not spark"
 
 test-spark: spark-setup ## the tests marked spark (a real local Spark cluster)
 	@mkdir -p test-artifacts
