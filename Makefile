@@ -56,8 +56,7 @@ test: setup spark-setup browser ## run every test (set-up included), then the li
 	$(MAKE) --no-print-directory lint
 
 test-main: setup ## the tests not marked spark
-	@mkdir -p test-artifacts
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=$(TEST_DURATIONS) --basetemp=$(CURDIR)/test-artifacts/main-pytest -m "not spark"
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=$(TEST_DURATIONS) -m "not spark"
 
 test-spark: spark-setup ## the tests marked spark (a real local Spark cluster)
 	@mkdir -p test-artifacts
