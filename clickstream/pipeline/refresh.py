@@ -320,14 +320,7 @@ def looser_value(name: str, value: Any) -> Any:
 
 def resume_command(prog: str, argv: list[str], day: str | None, new_vars: dict) -> str:
     """The command to build `day` again (None: a full refresh) with these --vars."""
-    words, skip = [], False
-    for word in argv:
-        if skip:
-            skip = False
-        elif word in ("--date", "--vars"):
-            skip = True
-        elif not word.startswith(("--date=", "--vars=")) and word != "--full-refresh":
-            words.append(word)
+    words = argv_without(argv, ("--date", "--vars"), ("--full-refresh",))
     mode = ["--date", day] if day else ["--full-refresh"]
     shown = ", ".join(f"{name}: {dbt_vars.shown(value)}" for name, value in new_vars.items())
     return shlex.join([*prog.split(), *words, *mode, "--vars", "{" + shown + "}"])
@@ -566,15 +559,21 @@ class RefusedRequest(ValueError):
 def command_instead(prog: str, argv: list[str], *options: str) -> str:
     """The command the user ran without its --date (and its value), plus `options`: the exact
     command to run instead of a refused one."""
+    return shlex.join([*prog.split(), *argv_without(argv, ("--date",)), *options])
+
+
+def argv_without(argv: list[str], valued: tuple[str, ...], flags: tuple[str, ...] = ()) -> list[str]:
+    """argv less the options `valued` (with their value, given as `--opt V` or `--opt=V`) and the
+    flags `flags`: what command_instead() and resume_command() keep of the user's command."""
     words, skip = [], False
     for word in argv:
         if skip:
             skip = False
-        elif word == "--date":
+        elif word in valued:
             skip = True
-        elif not word.startswith("--date="):
+        elif not word.startswith(tuple(f"{option}=" for option in valued)) and word not in flags:
             words.append(word)
-    return shlex.join([*prog.split(), *words, *options])
+    return words
 
 
 def listed_days(days: list[str]) -> str:
