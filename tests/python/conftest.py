@@ -1,6 +1,7 @@
 """Shared fixtures: a throw-away landing zone, warehouse and export root per test, helpers to
 land raw lines, run the real refresh (dbt + DuckDB) and query the real warehouse; one local Spark
-cluster for the whole session (shared_cluster), for the tests marked spark."""
+cluster for the whole session (shared_cluster), for the tests marked spark; Debian's chromium
+driven by Playwright (browser, page, page_log), for the tests marked browser."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
 
 from clickstream.paths import PROJECT_ROOT, PipelinePaths
 from clickstream.pipeline import contract, refresh
@@ -196,9 +198,87 @@ def shared_cluster_to_stop(spark_clusters: SharedCluster) -> Cluster:
     return spark_clusters.running()
 
 
+# Debian's chromium, never a downloaded one (`scripts/ensure_chromium.sh` installs it; `make test`
+# runs that first). Playwright adds the flags a closed network needs (no background networking,
+# component updates or sync; --no-sandbox, as root); these two it leaves out.
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--disable-gpu", "--disable-quic"]
+MISSING_CHROMIUM = (
+    f"{CHROMIUM} is missing: the browser tests need Debian's chromium. Install it with "
+    "`bash scripts/ensure_chromium.sh` (apt-get install -y chromium, as root)."
+)
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+def chromium_available(path: str = CHROMIUM) -> bool:
+    return Path(path).is_file() and os.access(path, os.X_OK)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Debian chromium launched by Playwright, for one test module (a test using it is
+    marked browser). Module scope, not session: Playwright's sync API keeps its event loop marked
+    running while it is started, so it stops with the module rather than stay around for the other
+    test files of the same pytest-xdist worker."""
+    if not chromium_available():
+        pytest.fail(MISSING_CHROMIUM)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh page (its own browser context: no cookies, storage or cache from other tests) with a
+    1280 x 900 viewport."""
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@dataclass
+class PageLog:
+    """What a page reported through Playwright's events since page_log started watching it:
+    console errors and assertions (with Chromium's own "Failed to load resource" lines), uncaught
+    exceptions, failed requests, and every URL it requested."""
+
+    errors: list[str] = field(default_factory=list)
+    requested: list[str] = field(default_factory=list)
+
+    def console(self, message: ConsoleMessage) -> None:
+        if message.type in ("error", "assert"):
+            self.errors.append(f"console.{message.type}: {message.text} {message.location.get('url', '')}".strip())
+
+    def exception(self, error: Exception) -> None:
+        self.errors.append(f"exception: {error}")
+
+    def failed(self, request: Request) -> None:
+        # net::ERR_ABORTED: a load cancelled, by the page or by Chromium after an image's 404 (which
+        # the console line already reports); not a failure of its own.
+        if request.failure != "net::ERR_ABORTED":
+            self.errors.append(f"network: {request.failure} ({request.resource_type}) {request.url}")
+
+
+@pytest.fixture
+def page_log(page: Page) -> PageLog:
+    """The page's console errors, exceptions, failed requests and requested URLs (PageLog)."""
+    log = PageLog()
+    page.on("console", log.console)
+    page.on("pageerror", log.exception)
+    page.on("requestfailed", log.failed)
+    page.on("request", lambda request: log.requested.append(request.url))
+    return log
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that drives chromium (it uses a `browser` fixture) with `browser`; run the
-    tests that stop the session's Spark cluster (shared_cluster_to_stop) last."""
+    """Mark every test that drives chromium (it uses the `browser` fixture, directly or through
+    `page`) with `browser`; run the tests that stop the session's Spark cluster
+    (shared_cluster_to_stop) last."""
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)

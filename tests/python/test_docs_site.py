@@ -6,13 +6,14 @@ test-artifacts/docs.png (the lineage graph) and test-artifacts/docs-search.png."
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from browser import MISSING_CHROMIUM, Browser, chromium_available
-from conftest import Pipeline, event
+from conftest import PageLog, Pipeline, event
+from playwright.sync_api import Page, expect
 
 from clickstream.paths import PROJECT_ROOT, PipelinePaths
 
@@ -84,78 +85,62 @@ def docs_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not chromium_available():
-        pytest.fail(MISSING_CHROMIUM)
-    with Browser.launch(width=1280, height=900) as b:
-        yield b
+def unexpected_errors(log: PageLog) -> list[str]:
+    return [e for e in log.errors if not ("404" in e and any(known in e for known in KNOWN_DBT_DOCS_404S))]
 
 
-def unexpected_errors(browser: Browser, since: int) -> list[str]:
-    return [
-        e for e in browser.page.errors(since) if not ("404" in e and any(known in e for known in KNOWN_DBT_DOCS_404S))
-    ]
-
-
-def open_site(browser: Browser, url: str) -> int:
+def open_site(page: Page, log: PageLog, url: str) -> None:
     """Open the site and wait until dbt-docs has loaded the manifest (the model is in the tree)."""
-    page = browser.page
-    page.navigate("about:blank")  # a fresh load of the site, even from a page of the same site
-    mark = page.mark()
-    page.navigate(url)
-    page.wait_for(f"[...document.querySelectorAll('a')].some(a => a.textContent.trim() === {MODEL!r})", timeout=20)
-    requested = page.requested_urls(since=mark)
-    assert any("/manifest.json" in u for u in requested), requested
-    assert any("/catalog.json" in u for u in requested), requested
-    assert all(u.startswith(url.split("#")[0].rsplit("/", 1)[0]) or u.startswith("data:") for u in requested), (
-        f"the docs site fetched something from elsewhere: {requested}"
+    page.goto(url)
+    model_link = page.locator("a").filter(has_text=re.compile(rf"^\s*{MODEL}\s*$")).first
+    model_link.wait_for(state="attached", timeout=20_000)
+    assert any("/manifest.json" in u for u in log.requested), log.requested
+    assert any("/catalog.json" in u for u in log.requested), log.requested
+    site = url.split("#")[0].rsplit("/", 1)[0]
+    assert all(u.startswith(site) or u.startswith("data:") for u in log.requested), (
+        f"the docs site fetched something from elsewhere: {log.requested}"
     )
-    return mark
 
 
-def test_docs_site_loads_and_search_finds_the_model(docs_site: str, browser: Browser) -> None:
-    page = browser.page
-    mark = open_site(browser, f"{docs_site}/index.html#!/overview")
-    assert "clickstream" in page.evaluate("document.body.innerText")
+def test_docs_site_loads_and_search_finds_the_model(docs_site: str, page: Page, page_log: PageLog) -> None:
+    open_site(page, page_log, f"{docs_site}/index.html#!/overview")
+    expect(page.locator("body")).to_contain_text("clickstream")
 
-    page.click("#search")
-    page.type_text("#search", MODEL)
-    results = page.wait_for(
-        "(() => { const r = [...document.querySelectorAll('.search-result')].map(e => e.innerText);"
-        f" return r.some(t => t.split('\\n')[0].trim().startsWith({MODEL!r})) ? r : null; }})()"
-    )
-    titles = [r.split("\n")[0].strip() for r in results]
+    search = page.locator("#search")
+    search.click()
+    search.press_sequentially(MODEL)
+    expect(page.locator(".search-result").filter(has_text=re.compile(rf"^\s*{MODEL}"))).not_to_have_count(0)
+    titles = [r.split("\n")[0].strip() for r in page.locator(".search-result").all_inner_texts()]
     assert f"{MODEL} model" in titles, titles
-    assert page.evaluate("document.querySelector('#search').value") == MODEL
+    expect(search).to_have_value(MODEL)
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(ARTIFACTS / "docs-search.png")
+    page.screenshot(path=ARTIFACTS / "docs-search.png")
 
     # The result links to the model's page.
     page.click(f".search-result[href='#!/model/model.clickstream.{MODEL}']")
-    page.wait_for(
-        f"location.hash.includes('model.clickstream.{MODEL}') && document.querySelector('h1') "
-        f"&& document.querySelector('h1').innerText.includes({MODEL!r})"
-    )
-    page.drain(0.3)
-    assert not unexpected_errors(browser, mark), unexpected_errors(browser, mark)
+    expect(page).to_have_url(re.compile(re.escape(f"model.clickstream.{MODEL}")))
+    expect(page.locator("h1").first).to_contain_text(MODEL)
+    page.wait_for_load_state("networkidle")  # what the model page requested has answered
+    assert not unexpected_errors(page_log), unexpected_errors(page_log)
 
 
-def test_lineage_graph_renders_with_nodes(docs_site: str, browser: Browser) -> None:
-    page = browser.page
-    mark = open_site(browser, f"{docs_site}/index.html#!/model/model.clickstream.{MODEL}")
+def test_lineage_graph_renders_with_nodes(docs_site: str, page: Page, page_log: PageLog) -> None:
+    open_site(page, page_log, f"{docs_site}/index.html#!/model/model.clickstream.{MODEL}")
 
     page.click("a[title='View Lineage Graph']")
-    graph = page.wait_for(f"(() => {{ const g = {GRAPH_JS}; return g && g.nodes.length && g.painted ? g : null; }})()")
+    graph = page.wait_for_function(
+        f"(() => {{ const g = {GRAPH_JS}; return g && g.nodes.length && g.painted ? g : null; }})()", polling=100
+    ).json_value()
     assert MODEL in graph["nodes"] and "fct_events" in graph["nodes"], graph
     assert graph["edges"] > 0 and graph["width"] > 100 and graph["height"] > 100, graph
 
     # The full DAG: fullscreen, every upstream and downstream model of fct_sessions.
     page.click("a[title='View Fullscreen']")
     seen = len(graph["nodes"])
-    full = page.wait_for(
-        f"(() => {{ const g = {GRAPH_JS}; return g && g.nodes.length > {seen} && g.width > 1000 && g.painted > 1000 ? g : null; }})()"
-    )
+    full = page.wait_for_function(
+        f"(() => {{ const g = {GRAPH_JS}; return g && g.nodes.length > {seen} && g.width > 1000 && g.painted > 1000 ? g : null; }})()",
+        polling=100,
+    ).json_value()
     for model in (
         "stg_click_events__files",
         "int_click_events_validated",
@@ -165,9 +150,9 @@ def test_lineage_graph_renders_with_nodes(docs_site: str, browser: Browser) -> N
     ):
         assert model in full["nodes"], full
     assert full["painted"] > 1000, full
-    page.move_mouse(640, 450)  # off the fullscreen button: its tooltip goes away
-    page.drain(0.6)  # let the layout animation and the tooltip fade finish before the screenshot
-    assert not unexpected_errors(browser, mark), unexpected_errors(browser, mark)
+    page.mouse.move(640, 450)  # off the fullscreen button: its tooltip goes away
+    page.wait_for_timeout(600)  # the layout animation and the tooltip fade finish before the screenshot
+    assert not unexpected_errors(page_log), unexpected_errors(page_log)
     ARTIFACTS.mkdir(exist_ok=True)
-    shot = page.screenshot(ARTIFACTS / "docs.png")
-    assert shot.stat().st_size > 10_000
+    page.screenshot(path=ARTIFACTS / "docs.png")
+    assert (ARTIFACTS / "docs.png").stat().st_size > 10_000

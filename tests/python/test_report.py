@@ -13,8 +13,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from browser import MISSING_CHROMIUM, Browser, chromium_available
-from conftest import Pipeline, event
+from conftest import PageLog, Pipeline, event
+from playwright.sync_api import Page
 
 from clickstream.ingest import generate as generate_events
 from clickstream.paths import PROJECT_ROOT, PipelinePaths
@@ -52,14 +52,6 @@ CHART_INFO_JS = """
   };
 })
 """
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not chromium_available():
-        pytest.fail(MISSING_CHROMIUM)
-    with Browser.launch(width=1280, height=900) as b:
-        yield b
 
 
 @pytest.fixture(scope="module")
@@ -110,16 +102,12 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
     return pipeline
 
 
-def render(browser: Browser, path: Path) -> list[dict]:
+def render(page: Page, log: PageLog, path: Path) -> list[dict]:
     """Open the report; no errors, nothing fetched but the file itself; returns CHART_INFO_JS."""
-    page = browser.page
-    mark = page.mark()
-    page.navigate(path.as_uri())
+    page.goto(path.as_uri())
     charts = page.evaluate(CHART_INFO_JS)
-    page.drain(0.2)
-    assert not page.errors(since=mark), page.errors(since=mark)
-    requested = page.requested_urls(since=mark)
-    assert requested == [path.as_uri()], f"the report fetched more than itself: {requested}"
+    assert not log.errors, log.errors
+    assert log.requested == [path.as_uri()], f"the report fetched more than itself: {log.requested}"
     return charts
 
 
@@ -138,7 +126,7 @@ def test_missing_warehouse_is_an_error(tmp_path: Path, capsys: pytest.CaptureFix
     assert not (tmp_path / "report.html").exists()
 
 
-def test_report_renders_every_chart_in_chromium(sample: Pipeline, browser: Browser) -> None:
+def test_report_renders_every_chart_in_chromium(sample: Pipeline, page: Page, page_log: PageLog) -> None:
     warehouse = sample.paths.warehouse
     assert report.main(["--warehouse", str(warehouse), "--top-pages", "5"]) == 0
     path = warehouse.parent / "report.html"  # the default output: next to the warehouse
@@ -146,7 +134,7 @@ def test_report_renders_every_chart_in_chromium(sample: Pipeline, browser: Brows
     assert "<script" not in text.lower()
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text), "the report must not load anything"
 
-    charts = render(browser, path)
+    charts = render(page, page_log, path)
     assert [c["id"] for c in charts] == [f"chart-{name}" for name in CHARTS]
     for chart in charts:
         assert chart["svg"] and chart["width"] > 100 and chart["height"] > 50, chart
@@ -154,7 +142,6 @@ def test_report_renders_every_chart_in_chromium(sample: Pipeline, browser: Brows
         assert not chart["noData"], chart
         assert chart["caption"].strip(), chart
 
-    page = browser.page
     top_pages = sample.query(
         "select page_url, count(*) from main.fct_events where event_type = 'page_view' "
         "group by 1 order by 2 desc, 1 limit 5"
@@ -182,8 +169,8 @@ def test_report_renders_every_chart_in_chromium(sample: Pipeline, browser: Brows
     assert any(lag > 0 for _, lag, _ in lags), "the sample should have late events"
 
     ARTIFACTS.mkdir(exist_ok=True)
-    shot = page.screenshot(ARTIFACTS / "report.png", full_page=True)
-    assert shot.stat().st_size > 10_000
+    page.screenshot(path=ARTIFACTS / "report.png", full_page=True)
+    assert (ARTIFACTS / "report.png").stat().st_size > 10_000
 
 
 def test_report_is_deterministic_and_reads_audit_runs_when_present(
@@ -226,7 +213,7 @@ def test_report_is_deterministic_and_reads_audit_runs_when_present(
     assert "2024-03-01</td>" not in short.split('id="section-duplicates-per-day"')[1].split("</section>")[0]
 
 
-def test_report_on_an_empty_warehouse_says_no_data(tmp_path: Path, browser: Browser) -> None:
+def test_report_on_an_empty_warehouse_says_no_data(tmp_path: Path, page: Page, page_log: PageLog) -> None:
     pipeline = Pipeline(PipelinePaths(tmp_path / "raw", tmp_path / "warehouse" / "w.duckdb", tmp_path / "exports"))
     pipeline.land("2024-01-10", "click_events+0+0000000000.jsonl", [])
     assert pipeline.refresh("--skip-export") == 0
@@ -234,7 +221,7 @@ def test_report_on_an_empty_warehouse_says_no_data(tmp_path: Path, browser: Brow
     output = tmp_path / "out" / "empty.html"
     assert report.main(["--warehouse", str(pipeline.paths.warehouse), "--output", str(output)]) == 0
 
-    charts = render(browser, output)
+    charts = render(page, page_log, output)
     by_id = {c["id"]: c for c in charts}
     assert list(by_id) == [f"chart-{name}" for name in CHARTS]
     for name in CHARTS:
@@ -242,11 +229,11 @@ def test_report_on_an_empty_warehouse_says_no_data(tmp_path: Path, browser: Brow
         assert chart["svg"] and chart["width"] > 0 and chart["height"] > 0, chart
         if name != "freshness":  # the landing day is known, so freshness still has a bar
             assert chart["noData"], chart
-    assert browser.page.evaluate(
+    assert page.evaluate(
         "[...document.querySelectorAll('figure.chart svg.no-data')].every(s => s.textContent.includes('no data'))"
     )
     ARTIFACTS.mkdir(exist_ok=True)
-    browser.page.screenshot(ARTIFACTS / "report-empty.png", full_page=True)
+    page.screenshot(path=ARTIFACTS / "report-empty.png", full_page=True)
 
 
 class Tables(HTMLParser):
