@@ -63,11 +63,14 @@ test-spark: spark-setup ## the tests marked spark (a real local Spark cluster)
 	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=$(TEST_DURATIONS) --basetemp=$(CURDIR)/test-artifacts/spark-pytest -m spark
 
 # SQL linting renders the models against an empty landing zone, so the result never depends on
-# what happens to be under data/raw.
-lint: setup ## sqlfluff on the SQL, ruff (lint and format check) on the Python
+# what happens to be under data/raw. dbt-bouncer judges the dbt metadata (naming by folder, key
+# tests, layers, contracts, descriptions: dbt-bouncer.yml) on the manifest of a `dbt parse`.
+lint: setup ## ruff on the Python, sqlfluff on the SQL, dbt-bouncer on the dbt metadata
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	CLICKSTREAM_RAW_ROOT=$(CURDIR)/.lint-no-raw-files $(BIN)/sqlfluff lint models macros tests/generic
+	CLICKSTREAM_RAW_ROOT=$(CURDIR)/.lint-no-raw-files $(BIN)/dbt parse --quiet --target-path $(CURDIR)/.lint/dbt_target --log-path $(CURDIR)/.lint/dbt_logs
+	$(BIN)/dbt-bouncer --config-file dbt-bouncer.yml
 
 format: setup ## apply ruff's fixes and formatting to the Python
 	$(BIN)/ruff check --fix .
@@ -82,5 +85,5 @@ BENCH_ARGS ?=
 bench: setup ## the benchmark against its peers (docs/benchmark.md)
 	$(BIN)/python scripts/benchmark.py $(BENCH_ARGS)
 
-clean: ## remove dbt's target/ and logs/ and the test artifacts (data/ is kept: it holds landed raw files)
-	rm -rf target logs test-artifacts
+clean: ## remove dbt's target/ and logs/, the linters' .lint/ and the test artifacts (data/ is kept: it holds landed raw files)
+	rm -rf target logs .lint test-artifacts

@@ -14,7 +14,7 @@ from conftest import Pipeline
 from test_incremental_sessions import DAY1, DAY2, land_two_days
 
 from clickstream.pipeline.contract import dbt_target_path
-from clickstream.pipeline.refresh import GROUPED_COLUMN_TESTS
+from clickstream.pipeline.refresh import GROUPED_COLUMN_TESTS, RAW_FILE_TESTS_TAG
 
 GROUPED_PREFIX = "test.clickstream.column_assertions_"
 
@@ -39,7 +39,9 @@ def grouped_tests_in_manifest(target_path: Path) -> set[str]:
     return {
         node["name"]
         for node in manifest["nodes"].values()
-        if node["resource_type"] == "test" and (node.get("test_metadata") or {}).get("name") in GROUPED_COLUMN_TESTS
+        if node["resource_type"] == "test"
+        and (node.get("test_metadata") or {}).get("name") in GROUPED_COLUMN_TESTS
+        and RAW_FILE_TESTS_TAG not in node["tags"]  # left out of refreshes (test_model_keys.py)
     }
 
 
@@ -116,3 +118,19 @@ def test_a_refresh_failing_on_column_assertions_names_each_failed_column_test(
     err = capsys.readouterr().err
     assert "test.clickstream.column_assertions_agg_ingest_daily_" in err
     assert "    not_null_agg_ingest_daily_blank_lines: 1 failing row in column blank_lines" in err
+
+
+def test_the_raw_file_key_tests_are_left_out_of_a_refresh_and_pass_when_run(
+    refreshed: Pipeline, tmp_path: Path
+) -> None:
+    """stg_click_events__lines is a view over the raw files: its key tests (tag reads_raw_files)
+    would read every raw file again, so a refresh leaves them out; run on their own, they pass."""
+    refreshed_ids = {result["unique_id"] for result in run_results(dbt_target_path(refreshed.paths))}
+    assert not {uid for uid in refreshed_ids if "stg_click_events__lines" in uid and uid.startswith("test.")}
+    result = refreshed.dbt(
+        "test", "--select", f"tag:{RAW_FILE_TESTS_TAG}", work_dir=tmp_path / "dbt", env={"CLICKSTREAM_RUN_DATE": ""}
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    ran = {r["unique_id"]: r["status"] for r in run_results(tmp_path / "dbt" / "target")}
+    assert len(ran) == 5 and set(ran.values()) == {"pass"}, ran
+    assert all("stg_click_events__lines" in uid for uid in ran)

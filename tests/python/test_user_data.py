@@ -131,7 +131,8 @@ def test_the_sample_never_generates_into_a_day_folder_holding_anything(tmp_path:
 
 def test_make_clean_keeps_data(tmp_path: Path) -> None:
     """`make clean` in a copy of the project's layout (so the project's own target/ is left to the
-    tests running beside this one): dbt's target/ and logs/ and test-artifacts/ go, data/ stays."""
+    tests running beside this one): dbt's target/ and logs/, the linters' .lint/ and test-artifacts/
+    go, data/ stays."""
     mine = land_user_files(tmp_path / "data" / "raw")
     kept = {
         tmp_path / "data" / "warehouse" / "clickstream.duckdb": b"warehouse",
@@ -140,20 +141,20 @@ def test_make_clean_keeps_data(tmp_path: Path) -> None:
     for path, body in kept.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(body)
-    for name in ("target", "logs", "test-artifacts"):
+    for name in ("target", "logs", ".lint", "test-artifacts"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "f").write_text("build output")
     result = make("clean", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert tree(tmp_path / "data") == {**mine, **kept}
-    assert not any((tmp_path / name).exists() for name in ("target", "logs", "test-artifacts"))
+    assert not any((tmp_path / name).exists() for name in ("target", "logs", ".lint", "test-artifacts"))
 
 
 def test_no_make_target_removes_the_landing_zone_or_the_warehouse() -> None:
     """Every `rm` in the Makefile's recipes names build outputs only (no data/, no CLICKSTREAM_ path)."""
     recipes = [line.strip() for line in (PROJECT_ROOT / "Makefile").read_text().splitlines() if line.startswith("\t")]
     removals = [line for line in recipes if line.startswith("rm ") or " rm " in line or "rmdir" in line]
-    assert removals == ["rm -rf target logs test-artifacts"]
+    assert removals == ["rm -rf target logs .lint test-artifacts"]
 
 
 def run_generate(raw: Path, warehouse: Path, *args: str) -> int:
