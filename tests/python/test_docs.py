@@ -7,15 +7,18 @@ import json
 import os
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 from conftest import Pipeline, event
 
 from clickstream.paths import PROJECT_ROOT
+from clickstream.pipeline import contract
 
 
 @pytest.fixture(scope="module")
-def docs(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
+def docs_target(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The target directory of `dbt docs generate` on a small refreshed warehouse."""
     from clickstream.paths import PipelinePaths
 
     base = tmp_path_factory.mktemp("docs")
@@ -33,7 +36,15 @@ def docs(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
     )
     assert result.returncode == 0, result.stdout[-3000:]
     assert (target / "index.html").exists()
-    return json.loads((target / "manifest.json").read_text()), json.loads((target / "catalog.json").read_text())
+    return target
+
+
+@pytest.fixture(scope="module")
+def docs(docs_target: Path) -> tuple[dict, dict]:
+    return (
+        json.loads((docs_target / "manifest.json").read_text()),
+        json.loads((docs_target / "catalog.json").read_text()),
+    )
 
 
 def test_every_model_seed_and_source_has_a_description(docs) -> None:
@@ -100,5 +111,41 @@ def test_the_overview_block_and_the_export_exposures_are_documented(docs) -> Non
     ]
     assert overview and "Architecture" in overview[0]["block_contents"]
     exposures = {e["name"]: e for e in manifest["exposures"].values()}
-    assert {"parquet_fct_events", "parquet_fct_sessions"} <= set(exposures)
     assert all(e["description"].strip() and e["depends_on"]["nodes"] for e in exposures.values())
+    assert all(e["owner"]["name"] for e in exposures.values())
+    exported = {table.name for table in contract.public_tables(manifest) if table.exported}
+    exposed = {
+        node.split(".")[-1]: name
+        for name, e in exposures.items()
+        if name.startswith("parquet_")
+        for node in e["depends_on"]["nodes"]
+    }
+    assert exported and set(exposed) == exported, "every Parquet export is one exposure"
+    assert all(exposed[table] == f"parquet_{table}" for table in exported)
+
+
+def test_the_readme_states_the_column_test_coverage_dbt_coverage_computes(docs_target: Path, tmp_path: Path) -> None:
+    report = tmp_path / "coverage.json"
+    result = subprocess.run(
+        [
+            str(PROJECT_ROOT / ".venv" / "bin" / "dbt-coverage"),
+            "compute",
+            "test",
+            "--project-dir",
+            str(PROJECT_ROOT),
+            "--run-artifacts-dir",
+            str(docs_target),
+            "--cov-report",
+            str(report),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    coverage = json.loads(report.read_text())
+    stated = (
+        f"**{coverage['covered']} of {coverage['total']} columns ({100 * coverage['coverage']:.1f} %)** have at least"
+    )
+    readme = " ".join((PROJECT_ROOT / "README.md").read_text().split())
+    assert stated in readme, f"README's Tests section should say: {stated} one data test"
