@@ -32,6 +32,22 @@
 {%- endmacro %}
 
 
+{% macro value_at_first(value, ordering) -%}
+    {#- Aggregate: `value` on the row with the smallest `ordering`, NULL included (unlike
+        value_at_min(), which skips the rows where `value` is NULL): the first row's own value.
+        `ordering` must be unique within the group and not NULL (e.g. ordering_key(ts, id)). -#}
+    {{- return(adapter.dispatch('value_at_first', 'clickstream')(value, ordering)) -}}
+{%- endmacro %}
+
+{% macro default__value_at_first(value, ordering) -%}
+    arg_min_null({{ value }}, {{ ordering }})
+{%- endmacro %}
+
+{% macro spark__value_at_first(value, ordering) -%}
+    min_by({{ value }}, {{ ordering }})
+{%- endmacro %}
+
+
 {% macro value_at_max(value, ordering) -%}
     {#- Aggregate: `value` on the row with the largest `ordering`, among the rows where `value`
         is not NULL (DuckDB's arg_max semantics). -#}

@@ -36,7 +36,8 @@ final as (
         dt,
         file_path,
         regexp_extract(file_path, '[^/]+$', 0) as file_name,
-        file_row_index,
+        -- bigint on every engine (Spark's reader numbers rows with an int)
+        cast(file_row_index as bigint) as file_row_index,
         -- an empty line is '' on every engine (DuckDB's reader returns NULL for it)
         coalesce(line_text, '') as line_text
     from raw_lines
