@@ -11,6 +11,8 @@ from datetime import date
 from conftest import Pipeline, event
 from test_incremental_sessions import DAY1, DAY2, land_two_days
 
+from clickstream.pipeline.contract import project_manifest
+
 
 def noisy_day(pipeline: Pipeline, dt: str, valid: int, bad: int, duplicates: int = 0, prefix: str = "") -> None:
     lines = [event(f"{prefix}{dt}-{i}", f"u{i % 7}", f"{dt}T{10 + i % 10:02d}:{i % 60:02d}:00Z") for i in range(valid)]
@@ -75,6 +77,11 @@ def test_refresh_runs_the_dbt_unit_tests_only_when_asked(make_pipeline) -> None:
     assert tests_run(f"dbt build dt={DAY1}").keys() == {"test"}  # data tests only
     assert pipeline.refresh("--date", DAY2, "--unit-tests") == 0
     assert tests_run(f"dbt build dt={DAY2}") == {"test": {"pass"}, "unit_test": {"pass"}}
+    ran = pipeline.query(
+        "select count(distinct node_id) from audit.refresh_run_steps where step = ? and node_id like 'unit_test.%'",
+        [f"dbt build dt={DAY2}"],
+    )[0][0]
+    assert ran == len(project_manifest()["unit_tests"]) >= 19  # every unit test of the project ran
 
 
 def test_a_failed_run_is_audited_with_its_error(make_pipeline) -> None:
