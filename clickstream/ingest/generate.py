@@ -260,7 +260,8 @@ CRAWLER_USER_AGENTS = (
 BOT_USER_SHARE = 0.015
 #: Session start i picks user int(users * random() ** USER_SKEW): a few heavy users.
 USER_SKEW = 1.25
-#: (mean of the exponential part, cap) of the number of events per session.
+#: (mean of the exponential part, cap) of the number of events per session; a human session's
+#: mean is --session-events-mean (a session has 1 + floor(Exp(mean)) events, at most the cap).
 HUMAN_SESSION_LENGTH = (6.5, 60)
 BOT_SESSION_LENGTH = (25.0, 200)
 #: Days late of a late (not too late) session: mostly the next day.
@@ -510,6 +511,7 @@ class Config:
     gzip_every_nth_day: int = 3
     crlf_every_nth_file: int = 7
     users: int = 0  # 0: events_per_day // 20
+    session_events_mean: float = HUMAN_SESSION_LENGTH[0]
     late_rate: float = 0.02
     too_late_rate: float = 0.001
     extra_field_rate: float = 0.005
@@ -546,6 +548,16 @@ def _scale_arg(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if not 0.0 <= value <= 100.0 or math.isnan(value):
         raise argparse.ArgumentTypeError(f"must be between 0 and 100, got {value}")
+    return value
+
+
+def _session_events_mean_arg(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0.0 < value <= 100.0 or math.isnan(value):
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 100, got {value}")
     return value
 
 
@@ -648,6 +660,15 @@ def build_parser(prog: str = "clickstream generate") -> argparse.ArgumentParser:
         help="number of distinct users (default: events-per-day / 20)",
     )
     add(
+        "--session-events-mean",
+        type=_session_events_mean_arg,
+        default=HUMAN_SESSION_LENGTH[0],
+        metavar="X",
+        help="mean of the exponential part of a human session's length: it has 1 + floor(Exp(X)) "
+        f"events, at most {HUMAN_SESSION_LENGTH[1]} (default: {HUMAN_SESSION_LENGTH[0]}, about 7 events per session; "
+        "0.5 gives about 1.5, a session-heavy shape)",
+    )
+    add(
         "--late-rate",
         type=_rate_arg,
         default=0.02,
@@ -732,6 +753,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         gzip_every_nth_day=args.gzip_every_nth_day,
         crlf_every_nth_file=args.crlf_every_nth_file,
         users=args.users,
+        session_events_mean=args.session_events_mean,
         late_rate=args.late_rate,
         too_late_rate=args.too_late_rate,
         extra_field_rate=args.extra_field_rate,
@@ -996,6 +1018,7 @@ class Generator:
         self.history: list[deque[list[str]]] = [deque(maxlen=DUPLICATE_HISTORY_DAYS) for _ in range(cfg.partitions)]
         self.files_written = 0
         self.not_landed = 0
+        self.human_session_length = (cfg.session_events_mean, HUMAN_SESSION_LENGTH[1])
         self.mean_session_length = self._mean_session_length()
 
     # -- driving -------------------------------------------------------------
@@ -1064,7 +1087,7 @@ class Generator:
             self._route(user.partition, events, day, late_days)
 
     def _session_length(self, user: _User) -> int:
-        mean, cap = BOT_SESSION_LENGTH if user.bot else HUMAN_SESSION_LENGTH
+        mean, cap = BOT_SESSION_LENGTH if user.bot else self.human_session_length
         return min(cap, 1 + int(self.rng.expovariate(1 / mean)))
 
     def _mean_session_length(self) -> float:
@@ -1079,7 +1102,7 @@ class Generator:
         def mean_of(mean: float, cap: int) -> float:  # E[min(cap, 1 + floor(Exp))]
             return 1 + sum(math.exp(-k / mean) for k in range(1, cap))
 
-        return bot_share * mean_of(*BOT_SESSION_LENGTH) + (1 - bot_share) * mean_of(*HUMAN_SESSION_LENGTH)
+        return bot_share * mean_of(*BOT_SESSION_LENGTH) + (1 - bot_share) * mean_of(*self.human_session_length)
 
     def _landing_page(self, user: _User) -> tuple[str, str, int]:
         """(referrer JSON, landing URL JSON, product index) of a session start."""

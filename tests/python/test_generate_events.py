@@ -530,6 +530,41 @@ def test_late_events_land_one_to_three_days_after_their_event_day_and_few_too_la
     )
 
 
+def events_per_gap_session(root: Path) -> float:
+    """Valid events per session, a session ending at a gap of more than 30 minutes per user."""
+    times: dict[str, list[datetime]] = defaultdict(list)
+    for record in scan(root):
+        if record["kind"] == "valid":
+            times[record["obj"]["user_id"]].append(parse_ts(record["obj"]["event_ts"]))
+    events = sessions = 0
+    for user_times in times.values():
+        user_times.sort()
+        events += len(user_times)
+        sessions += 1 + sum((b - a).total_seconds() > 1800 for a, b in itertools.pairwise(user_times))
+    return events / sessions
+
+
+def test_session_events_mean_gives_a_session_heavy_shape(tmp_path: Path) -> None:
+    """The benchmark's second data shape: short sessions (--session-events-mean 0.5), many users."""
+    assert run(tmp_path / "usual", "--noise-scale", "0", days=1, events=4000) == 0
+    assert (
+        run(
+            tmp_path / "heavy",
+            "--noise-scale",
+            "0",
+            "--session-events-mean",
+            "0.5",
+            "--users",
+            "1000",
+            days=1,
+            events=4000,
+        )
+        == 0
+    )
+    usual, heavy = events_per_gap_session(tmp_path / "usual"), events_per_gap_session(tmp_path / "heavy")
+    assert usual > 4 and heavy < 2.2, (usual, heavy)
+
+
 def test_noise_scale_zero_gives_only_valid_unique_lines(tmp_path: Path) -> None:
     assert run(tmp_path / "raw", "--noise-scale", "0", days=2, events=1500) == 0
     records = scan(tmp_path / "raw")
@@ -588,6 +623,7 @@ def test_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
         "--crlf-every-nth-file",
         "--noise-scale",
         "--noise-rate",
+        "--session-events-mean",
         "--overwrite",
         "--warehouse",
         "--manifest",
@@ -602,6 +638,7 @@ def test_bad_arguments_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert ge.main(["--days", "1"]) == 2  # --start-date missing
     assert ge.main(["--start-date", "2024-02-30", "--raw-root", str(tmp_path)]) == 2
     assert ge.main(["--start-date", START, "--noise-rate", "nope=0.1", "--raw-root", str(tmp_path)]) == 2
+    assert ge.main(["--start-date", START, "--session-events-mean", "0", "--raw-root", str(tmp_path)]) == 2
     assert (
         ge.main(
             [
