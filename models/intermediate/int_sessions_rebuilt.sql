@@ -1,6 +1,8 @@
 {#- The sessions recomputed in this run, aggregated from int_events_sessionized (which holds
-    every event of each of these sessions). Attribution (channel, source / medium / campaign,
-    device, browser, OS, country) is the session's first event's (by event_ts, event_id). -#}
+    every event of each of these sessions). Attribution (channel, source / medium / campaign),
+    device, browser and OS are the session's first event's own values (by event_ts, event_id;
+    NULL included, so attribution is never stitched together from several events); country is
+    the first one an event of the session states (properties.country is often only on some). -#}
 with
 
 sessionized_events as (
@@ -56,7 +58,7 @@ final as (
         {{ value_at_first('device_category', 'event_order') }} as device_category,
         {{ value_at_first('browser_family', 'event_order') }} as browser_family,
         {{ value_at_first('os_family', 'event_order') }} as os_family,
-        {{ value_at_first('event_country', 'event_order') }} as country,
+        {{ value_at_min('event_country', 'event_order') }} as country,
         bool_or(is_bot) as is_bot,
         min(dt) as first_dt,
         max(dt) as last_dt
