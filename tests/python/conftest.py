@@ -275,13 +275,37 @@ def page_log(page: Page) -> PageLog:
     return log
 
 
+# The longest test modules (minutes of dbt runs each, measured in make test), run first:
+# pytest-xdist (--dist loadfile) hands whole modules to the workers in collection order, so a long
+# module collected last would leave the other worker idle while it runs.
+LONGEST_MODULES_FIRST = (
+    "test_incremental_sessions.py",
+    "test_crash_recovery.py",
+    "test_history_bound.py",
+    "test_kafka_ingest.py",
+    "test_observability.py",
+    "test_user_data.py",
+    "test_file_quarantine.py",
+    "test_generated_sample_invariants.py",
+    "test_export_readers.py",
+    "test_benchmark_smoke.py",
+)
+
+
+def module_rank(item: pytest.Item) -> int:
+    """The place of the item's module among LONGEST_MODULES_FIRST (the others after, as collected)."""
+    name = item.path.name
+    return LONGEST_MODULES_FIRST.index(name) if name in LONGEST_MODULES_FIRST else len(LONGEST_MODULES_FIRST)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that drives chromium (it uses the `browser` fixture, directly or through
-    `page`) with `browser`; run the tests that stop the session's Spark cluster
-    (shared_cluster_to_stop) last."""
+    `page`) with `browser`; run the longest modules first (LONGEST_MODULES_FIRST) and the tests
+    that stop the session's Spark cluster (shared_cluster_to_stop) last."""
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
+    items.sort(key=module_rank)  # stable: a module's tests keep their order
     stopping = [item for item in items if "shared_cluster_to_stop" in getattr(item, "fixturenames", ())]
     if stopping:
         items[:] = [item for item in items if item not in stopping] + stopping

@@ -114,8 +114,6 @@ def test_a_dropped_retyped_or_renamed_public_column_fails_the_build_and_leaves_t
     built: Pipeline, tmp_path: Path
 ) -> None:
     project = project_copy(tmp_path / "project")
-    control = run_marts(built, project)  # the copy as it is builds: what fails below is the change
-    assert control.returncode == 0, (control.stdout + control.stderr)[-3000:]
     before = marts_state(built)
     for mart, final_select, _ in BREAKING_CHANGES.values():
         end_model_with(project, mart, final_select)
