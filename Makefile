@@ -44,7 +44,8 @@ run: setup ## land a sample, refresh it, export Parquet, build the docs and the 
 		--events-per-day $(EVENTS_PER_DAY) --seed $(SEED)
 
 # Every test: the non-Spark suite on TEST_WORKERS pytest-xdist workers (one test module per
-# worker: module fixtures are built once; much of a test is single-threaded dbt start-up) and,
+# worker: module fixtures are built once; much of a test is single-threaded dbt start-up; the
+# longest modules first, conftest.py's LONGEST_MODULES_FIRST) and,
 # beside it, the Spark suite (one local cluster for the session; the main suite leaves about 40 %
 # of the two cores idle, waiting on dbt start-up, subprocesses and kill points), then the linters.
 # Each suite's output is printed whole when it ends, with its slowest tests (TEST_DURATIONS of
@@ -56,7 +57,8 @@ test: setup spark-setup browser ## run every test (set-up included), then the li
 	$(MAKE) --no-print-directory lint
 
 test-main: setup ## the tests not marked spark
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=$(TEST_DURATIONS) -m "not spark"
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
+		--durations=$(TEST_DURATIONS) -m "not spark"
 
 test-spark: spark-setup ## the tests marked spark (a real local Spark cluster)
 	@mkdir -p test-artifacts

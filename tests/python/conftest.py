@@ -275,20 +275,28 @@ def page_log(page: Page) -> PageLog:
     return log
 
 
-# The longest test modules (minutes of dbt runs each, measured in make test), run first:
-# pytest-xdist (--dist loadfile) hands whole modules to the workers in collection order, so a long
-# module collected last would leave the other worker idle while it runs.
+# The longest test modules (their tests' durations summed, in a clean-clone make test), longest
+# first: pytest-xdist (--dist loadfile --no-loadscope-reorder, Makefile) hands whole modules to
+# the workers in collection order, so a long module handed out last would leave the other worker
+# idle while it runs. (Without --no-loadscope-reorder, xdist orders modules by their number of
+# tests, which put a one-test module of six refreshes last.)
 LONGEST_MODULES_FIRST = (
     "test_incremental_sessions.py",
-    "test_crash_recovery.py",
-    "test_history_bound.py",
-    "test_kafka_ingest.py",
     "test_observability.py",
-    "test_user_data.py",
-    "test_file_quarantine.py",
-    "test_generated_sample_invariants.py",
+    "test_dated_relationship_tests.py",
+    "test_kafka_ingest.py",
     "test_export_readers.py",
+    "test_crash_recovery.py",
+    "test_exports.py",
+    "test_user_data.py",
+    "test_generated_sample_invariants.py",
+    "test_bad_inputs.py",
+    "test_file_quarantine.py",
     "test_benchmark_smoke.py",
+    "test_history_bound.py",
+    "test_disk_full.py",
+    "test_inflate_history.py",
+    "test_enrichment.py",
 )
 
 
