@@ -80,7 +80,12 @@ def test_every_figure_is_reported(report) -> None:
         assert floor[variant]["memory_limit"] == memory_limit
         for figure in ("seconds", "statement_seconds", "events_per_second", "peak_rss_bytes", "events", "sessions"):
             assert is_number(floor[variant][figure]) and floor[variant][figure] > 0, (variant, figure)
-    assert is_number(data["floor_speedup_over_pandas"])
+    assert is_number(data["floor_speedup_over_pandas"]) and is_number(data["full_refresh_to_floor"])
+    # the floor applies the pipeline's rules: its counts are the full refresh's
+    assert floor["memory_limited"]["quarantined_lines"] == sum(floor["memory_limited"]["quarantined"].values())
+    assert (
+        floor["memory_limited"]["events"] == full["valid_events"] and floor["unlimited"]["sessions"] == full["sessions"]
+    )
     kafka = data["kafka_lander"]  # the Kafka lander's throughput, from a real local broker
     assert kafka["messages"] > 0 and is_number(kafka["messages_per_second"]) and kafka["messages_per_second"] > 0
 
@@ -122,6 +127,8 @@ def test_the_runs_did_the_same_work(report) -> None:
     data, _ = report
     assert data["consistency"]["all_agree"], data["consistency"]
     assert data["consistency"]["peer_sessions"] == data["full_refresh"]["sessions"]
+    assert data["consistency"]["floor_vs_full_session_differences"] == 0
+    assert data["consistency"]["floor_vs_full_count_differences"] == {}
 
 
 def test_bulky_data_is_removed_without_keep(report) -> None:
