@@ -216,4 +216,6 @@ def test_bad_input_exits_2_at_once_saying_what_to_do(case: Case, tmp_path: Path,
     assert files_under(root) == before, "a refused command wrote something"
     assert pipeline.paths.warehouse.exists() == warehouse_existed
     if case.setup == "processed":
-        assert seconds < 1, f"the refusal took {seconds:.2f} s: it must come before dbt starts"
+        # dbt's start alone takes over 3 s; a refusal is about 0.3 s on a quiet machine (1.3 s was
+        # seen with three test workers and the Spark suite beside it)
+        assert seconds < 2.5, f"the refusal took {seconds:.2f} s: it must come before dbt starts"
