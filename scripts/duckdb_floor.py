@@ -503,7 +503,13 @@ def run(
     spill_dir = output_dir.parent / (output_dir.name + ".spill")
     shutil.rmtree(spill_dir, ignore_errors=True)
     spill_dir.mkdir(parents=True)
-    config: dict[str, str | bool | int] = {"preserve_insertion_order": False, "temp_directory": str(spill_dir)}
+    config: dict[str, str | bool | int] = {
+        "preserve_insertion_order": False,
+        "temp_directory": str(spill_dir),
+        # a partitioned COPY buffers up to this many rows per date and thread before writing them
+        # (DuckDB's default, 524288, held ~2.5 GB more at 10M events); one row group instead
+        "partitioned_write_flush_threshold": 122880,
+    }
     if memory_limit:
         config["memory_limit"] = memory_limit
     if threads:
