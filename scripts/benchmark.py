@@ -52,6 +52,7 @@ from typing import Any
 import duckdb
 
 from clickstream.paths import PROJECT_ROOT, raw_files
+from clickstream.pipeline.dbt_vars import project_defaults
 
 LOG = logging.getLogger("clickstream.benchmark")
 SCRIPTS = PROJECT_ROOT / "scripts"
@@ -598,15 +599,6 @@ def full_refresh(settings: Settings, raw_root: Path) -> tuple[dict[str, Any], Pa
     }, warehouse
 
 
-def late_arrival_days() -> int:
-    """The project's late_arrival_days var (dbt_project.yml), 3 if it cannot be read."""
-    try:
-        match = re.search(r"^\s*late_arrival_days:\s*(\d+)", (PROJECT_ROOT / "dbt_project.yml").read_text(), re.M)
-    except OSError:
-        match = None
-    return int(match.group(1)) if match else 3
-
-
 def land_day(source_root: Path, target_root: Path, day: str) -> int:
     """Hard-link (or copy) one dt= directory of the full landing zone into the daily one."""
     source = source_root / "click_events" / f"dt={day}"
@@ -675,7 +667,7 @@ def daily_refresh(settings: Settings, raw_root: Path) -> tuple[dict[str, Any], P
     total = sum(row["seconds"] for row in day_rows)
     # On day k, late events of the k - late_arrival_days earlier days land too, and their dates'
     # partitions are rewritten: the first days ramp up until that window lies in the history.
-    steady_index = min(late_arrival_days(), len(day_rows) - 1)
+    steady_index = min(int(project_defaults()["late_arrival_days"]), len(day_rows) - 1)
     second = day_rows[1]["seconds"] if len(day_rows) > 1 else day_rows[0]["seconds"]
     last = day_rows[-1]["seconds"]
     return {

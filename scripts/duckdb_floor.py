@@ -55,6 +55,7 @@ import duckdb
 
 from clickstream.paths import PROJECT_ROOT, landing_day, raw_files
 from clickstream.pipeline.contract import quarantine_reasons
+from clickstream.pipeline.dbt_vars import add_rule_options
 
 LOG = logging.getLogger("clickstream.duckdb_floor")
 
@@ -652,30 +653,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="DuckDB memory_limit, as in profiles.yml (default: 3GB); 'none' leaves DuckDB's own default (80%% of RAM)",
     )
     parser.add_argument("--threads", type=int, help="DuckDB threads (default: DuckDB's, one per core)")
-    parser.add_argument(
-        "--session-timeout-minutes",
-        type=int,
-        default=30,
-        help="a gap strictly greater than this starts a new session (default: 30)",
-    )
-    parser.add_argument(
-        "--clock-skew-minutes",
-        type=int,
-        default=10,
-        help="tolerance after the end of the landing day before future_event (default: 10)",
-    )
-    parser.add_argument(
-        "--late-arrival-days",
-        type=int,
-        default=3,
-        help="events earlier than landing day minus this are too_late (default: 3)",
-    )
-    parser.add_argument(
-        "--max-line-bytes",
-        type=int,
-        default=16 * 1024 * 1024,
-        help="longer lines are malformed_json, as var max_line_bytes (default: 16777216)",
-    )
+    add_rule_options(parser, ("session_timeout_minutes", "clock_skew_minutes", "late_arrival_days", "max_line_bytes"))
     parser.add_argument(
         "--event-types",
         default=str(EVENT_TYPES_SEED),

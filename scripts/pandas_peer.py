@@ -53,6 +53,7 @@ import pandas as pd
 
 from clickstream.paths import DT_DIR_PATTERN, PROJECT_ROOT, RAW_FILE_SUFFIXES, PipelinePaths
 from clickstream.pipeline.contract import quarantine_reasons
+from clickstream.pipeline.dbt_vars import add_rule_options
 
 LOG = logging.getLogger("clickstream.pandas_peer")
 
@@ -397,24 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=str(DEFAULT_EVENT_TYPES),
         help="CSV with an event_type column of accepted types (default: seeds/event_types.csv)",
     )
-    parser.add_argument(
-        "--session-timeout-minutes",
-        type=int,
-        default=30,
-        help="a gap strictly greater than this starts a new session (default: 30)",
-    )
-    parser.add_argument(
-        "--clock-skew-minutes",
-        type=int,
-        default=10,
-        help="tolerance after the end of the landing day before future_event (default: 10)",
-    )
-    parser.add_argument(
-        "--late-arrival-days",
-        type=int,
-        default=3,
-        help="events earlier than landing day minus this are too_late (default: 3)",
-    )
+    add_rule_options(parser, ("session_timeout_minutes", "clock_skew_minutes", "late_arrival_days"))
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     return parser
 

@@ -119,6 +119,29 @@ def project_defaults(project_file: Path = PROJECT_FILE) -> dict[str, Any]:
     return dict(yaml.safe_load(project_file.read_text())["vars"])
 
 
+# What a standalone script that applies the pipeline's rules (the benchmark's pandas peer and
+# DuckDB floor) says of each rule var it takes as an option.
+RULE_OPTION_HELP = {
+    "session_timeout_minutes": "a gap strictly greater than this starts a new session",
+    "clock_skew_minutes": "tolerance after the end of the landing day before future_event",
+    "late_arrival_days": "events earlier than landing day minus this are too_late",
+    "max_line_bytes": "longer lines are malformed_json, as var max_line_bytes",
+}
+
+
+def add_rule_options(parser: argparse.ArgumentParser, names: tuple[str, ...]) -> None:
+    """Add an option --<var-name> for each of these rule vars, with the var's default from
+    dbt_project.yml, so a script applies the same rules as the pipeline unless told otherwise."""
+    defaults = project_defaults()
+    for name in names:
+        parser.add_argument(
+            "--" + name.replace("_", "-"),
+            type=int,
+            default=defaults[name],
+            help=f"{RULE_OPTION_HELP[name]} (default: {defaults[name]}, var {name} in dbt_project.yml)",
+        )
+
+
 def shown(value: Any) -> str:
     """A value as the user wrote it in YAML: 'thirty' quoted, true, null, 45."""
     return repr(value) if isinstance(value, str) else json.dumps(value, default=str)
