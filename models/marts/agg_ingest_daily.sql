@@ -29,8 +29,8 @@ validated_lines as (
     select * from {{ ref('int_click_events_validated') }}
 ),
 
-deduplicated_events as (
-    select * from {{ ref('int_click_events_deduplicated') }}
+duplicate_copies as (
+    select * from {{ ref('int_duplicate_copies_identified') }}
 ),
 
 files_per_day as (
@@ -51,17 +51,17 @@ lines_per_day as (
         {%- for reason in quarantine_reasons() %}
         count(*) filter (where quarantine_reason = '{{ reason }}') as {{ reason }}_lines,
         {%- endfor %}
-        count(*) filter (where is_quarantined) as quarantined_lines
+        count(*) filter (where is_quarantined) as quarantined_lines,
+        count(*) filter (where is_valid) as valid_lines
     from validated_lines
     group by dt
 ),
 
-events_per_day as (
+duplicates_per_day as (
     select
         dt,
-        count(*) filter (where is_duplicate) as duplicate_lines,
-        count(*) filter (where not is_duplicate) as valid_events
-    from deduplicated_events
+        count(*) as duplicate_lines
+    from duplicate_copies
     group by dt
 ),
 
@@ -79,11 +79,12 @@ final as (
         {%- for reason in quarantine_reasons() %}
         coalesce(lines_per_day.{{ reason }}_lines, 0) as {{ reason }}_lines,
         {%- endfor %}
-        coalesce(events_per_day.duplicate_lines, 0) as duplicate_lines,
-        coalesce(events_per_day.valid_events, 0) as valid_events
+        coalesce(duplicates_per_day.duplicate_lines, 0) as duplicate_lines,
+        -- a valid line is either the kept copy of its event or a duplicate
+        coalesce(lines_per_day.valid_lines, 0) - coalesce(duplicates_per_day.duplicate_lines, 0) as valid_events
     from files_per_day
     left join lines_per_day on files_per_day.dt = lines_per_day.dt
-    left join events_per_day on files_per_day.dt = events_per_day.dt
+    left join duplicates_per_day on files_per_day.dt = duplicates_per_day.dt
 )
 
 select * from final

@@ -16,8 +16,8 @@
     the first landed copy that was kept in fct_events. Duplicates are counted, not lost. -#}
 with
 
-deduplicated_events as (
-    select * from {{ ref('int_click_events_deduplicated') }}
+duplicate_copies as (
+    select * from {{ ref('int_duplicate_copies_identified') }}
 ),
 
 final as (
@@ -30,8 +30,7 @@ final as (
         kept_dt,
         kept_file_name,
         kept_line_number
-    from deduplicated_events
-    where is_duplicate
+    from duplicate_copies
 )
 
 select * from final

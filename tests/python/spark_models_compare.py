@@ -43,6 +43,7 @@ DBT = str(VENV_BIN / "dbt")
 
 # schema.table -> columns that order its rows (then every other column)
 TABLES = {
+    "intermediate.int_duplicate_copies_identified": ["dt", "file_name", "line_number"],
     "intermediate.int_click_events_deduplicated": ["dt", "file_name", "line_number"],
     "intermediate.int_click_events_enriched": ["event_id"],
     "intermediate.int_events_sessionized": ["event_id"],
@@ -312,7 +313,7 @@ def build_batch(base: Path, raw: Path, duck: Path, extra_vars: dict, full_refres
             "spark",
             *refresh,
             "--select",
-            "int_click_events_deduplicated+",
+            "int_duplicate_copies_identified+",
             "quarantined_events",
             "--exclude",
             "int_click_events_validated",
