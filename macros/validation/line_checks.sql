@@ -2,7 +2,7 @@
     {#- Why a line the reader returned cannot be validated as text, in the words of DuckDB's
         rejects table ('INVALID ENCODING', 'LINE SIZE OVER MAXIMUM'; reject_quarantine_reason()
         turns them into a reason), or NULL. DuckDB's reader returns no such line (it rejects
-        them, see append_rejected_raw_lines()), so this is NULL there; Spark's text source
+        them, see stg_click_events__unreadable_lines), so this is NULL there; Spark's text source
         returns every line with its raw bytes, without its line break. DuckDB's limit counts the
         line break before the line (none for a file's first line), which Spark cannot see: it
         counts one byte (an LF), so only a CRLF line (not the first) of exactly N-1 bytes is

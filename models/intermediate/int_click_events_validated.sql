@@ -5,7 +5,6 @@
             "{{ validation_session_settings() }}"
         ],
         post_hook=[
-            "{{ append_rejected_raw_lines('raw_line_rejects') }}",
             "{{ reset_validation_session_settings() }}"
         ],
     )
@@ -15,7 +14,8 @@
     validation_session_settings()), numbered, parsed and validated: blank lines flagged, invalid
     ones given a quarantine reason (rules in the quarantine_reason() macro), valid ones typed.
     Raw text is kept only for quarantined lines. Lines DuckDB's reader rejects (invalid UTF-8, too
-    long) are added by the post-hook, which also shifts the line numbers after them; Spark's
+    long) are listed by stg_click_events__unreadable_lines: they are quarantined here, and every
+    returned row is numbered past the rejected lines before it (line_shift_buckets()); Spark's
     reader returns them, and unreadable_line_error() quarantines them here. JSON functions run
     only on lines that are valid JSON (json_kind() first), which keeps them on DuckDB's fast path.
     The engine-specific SQL is in the dispatched macros of macros/validation/ (line_checks.sql,
@@ -25,6 +25,8 @@
     'page_url', 'referrer', 'user_agent', 'ip', 'properties'] %}
 {%- set contract_field_names = "'" ~ contract_fields | join("', '") ~ "'" %}
 {#- A JSON merge patch that removes the contract's fields, leaving the extra ones. -#}
+{#- Returned rows per bucket of the line-number shift join (line_shift_buckets()). -#}
+{%- set shift_bucket_rows = 1024 %}
 {%- set known_fields_removed_patch = '{"' ~ contract_fields | join('":null,"') ~ '":null}' %}
 
 with
@@ -37,14 +39,76 @@ event_types as (
     select event_type from {{ ref('event_types') }}
 ),
 
-lines_checked as (
+unreadable_lines as (
+    select * from {{ ref('stg_click_events__unreadable_lines') }}
+),
+
+rejected_lines_counted as (
+    {#- A file's k-th returned row is physical line k + j, where j counts the rejected lines r_i
+        (the i-th rejected line of the file) with r_i - i + 1 <= k. -#}
     select
         dt,
         file_name,
-        file_row_index as line_number,
-        line_text,
-        {{ unreadable_line_error('line_text', 'file_row_index') }} as read_error
+        line_number - row_number() over file_order + 1 as from_row,
+        row_number() over file_order as shift
+    from unreadable_lines
+    window file_order as (partition by dt, file_name order by line_number)
+),
+
+line_shift_steps as (
+    select
+        dt,
+        file_name,
+        from_row,
+        max(shift) as shift
+    from rejected_lines_counted
+    group by dt, file_name, from_row
+),
+
+line_shift_intervals as (
+    {#- returned rows [from_row, to_row] share one shift; the file's last step is open (to_row NULL) -#}
+    select
+        dt,
+        file_name,
+        from_row,
+        lead(from_row) over (partition by dt, file_name order by from_row) - 1 as to_row,
+        shift
+    from line_shift_steps
+),
+
+line_shifts_bucketed as (
+    {{ line_shift_buckets('line_shift_intervals', shift_bucket_rows) }}
+),
+
+last_line_shifts as (
+    select
+        dt,
+        file_name,
+        from_row,
+        shift
+    from line_shift_intervals
+    where to_row is null
+),
+
+lines_checked as (
+    select
+        lines.dt,
+        lines.file_name,
+        lines.file_row_index + coalesce(line_shifts_bucketed.shift, last_line_shifts.shift, 0) as line_number,
+        lines.line_text,
+        {{ unreadable_line_error('lines.line_text', 'lines.file_row_index') }} as read_error
     from lines
+    left join line_shifts_bucketed
+        on
+            lines.dt = line_shifts_bucketed.dt
+            and lines.file_name = line_shifts_bucketed.file_name
+            and cast(floor(lines.file_row_index / {{ shift_bucket_rows }}) as bigint) = line_shifts_bucketed.bucket
+            and lines.file_row_index between line_shifts_bucketed.from_row and line_shifts_bucketed.to_row
+    left join last_line_shifts
+        on
+            lines.dt = last_line_shifts.dt
+            and lines.file_name = last_line_shifts.file_name
+            and lines.file_row_index >= last_line_shifts.from_row
 ),
 
 json_parsed as (
@@ -205,7 +269,7 @@ extra_keys_listed as (
     from validated
 ),
 
-final as (
+validated_lines as (
     select
         dt,
         file_name,
@@ -231,6 +295,36 @@ final as (
         end as properties,
         {{ extra_fields_json('line_text', 'line_json', 'extra_keys', known_fields_removed_patch) }} as extra_fields
     from extra_keys_listed
+),
+
+rejected_lines_quarantined as (
+    select
+        dt,
+        file_name,
+        line_number,
+        false as is_blank,
+        {{ reject_quarantine_reason('reject_error') }} as quarantine_reason,
+        {{ reject_quarantine_detail('reject_error') }} as quarantine_detail,
+        true as is_quarantined,
+        false as is_valid,
+        null as raw_line,
+        null as event_id,
+        null as user_id,
+        null as event_type,
+        null as event_ts,
+        null as page_url,
+        null as referrer,
+        null as user_agent,
+        null as ip,
+        null as properties,
+        null as extra_fields
+    from unreadable_lines
+),
+
+final as (
+    select * from validated_lines
+    union all
+    select * from rejected_lines_quarantined
 )
 
 select * from final

@@ -3,18 +3,12 @@
 {#- Every line of the batch's raw files as text, with its file and its row index in the file:
     a view, so the raw text is read once, by int_click_events_validated, and never stored. Each
     file is its own read_csv() scan, so `ordinality` is the row's index within its file. Lines
-    the reader cannot return as text (invalid UTF-8, longer than var max_line_bytes) go to the
-    temporary rejects table raw_line_rejects of the reading connection; the post-hook of
-    int_click_events_validated turns them into quarantine rows and shifts the line numbers of
-    the rows after them. The SQL is engine-neutral (no trailing commas, portable casts); the
+    the reader cannot return as text (invalid UTF-8, longer than var max_line_bytes) are not
+    returned (DuckDB; they go to the temporary rejects table raw_line_rejects of the reading
+    connection): stg_click_events__unreadable_lines lists them, and int_click_events_validated
+    quarantines them and numbers the returned rows past them. The SQL is engine-neutral (no trailing commas, portable casts); the
     reading itself is the dispatched read_raw_lines(). -#}
-{%- set file_paths = [] -%}
-{%- set batch_files = load_relation(ref('stg_click_events__files')) if execute else none -%}
-{%- if batch_files is not none -%}
-    {#- not the files quarantined at file level, nor empty files (no line; Spark's reader skips them) -#}
-    {%- set readable = ' where file_quarantine_reason is null and size_bytes > 0' -%}
-    {%- set file_paths = run_query('select file_path from ' ~ batch_files ~ readable ~ ' order by file_path').columns[0].values() | list -%}
-{%- endif %}
+{%- set file_paths = batch_readable_file_paths() %}
 
 {%- if file_paths %}
 with raw_lines as (
