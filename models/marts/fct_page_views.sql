@@ -24,57 +24,71 @@
     recomputed. -#}
 with
 
-sessionized_events as (
+sessionized_events as {{ inline_cte_hint() }} (
     select * from {{ ref('int_events_sessionized') }}
 ),
 
-next_events_found as (
-    {#- One window order (one sort, over the columns needed only) for all three: the next event of
-        the session and the session's page views up to and after each event (written out: Spark
-        cannot extend a named window with a frame). -#}
+event_keys as (
+    {#- The windows sort only the key columns; the page views' other columns are joined back
+        once, after the filter (sorting every column of the events costs several times more,
+        and spills at the memory limit). -#}
     select
         event_id,
         session_id,
-        user_id,
         event_ts,
-        event_date,
-        event_type,
+        event_type = 'page_view' as is_page_view,
+        is_bot
+    from sessionized_events
+),
+
+next_events_found as (
+    {#- One window order (one sort) for all three: the next event of the session and the
+        session's page views up to and after each event (written out: Spark cannot extend a
+        named window with a frame). -#}
+    select
+        event_id,
+        is_page_view,
         is_bot,
-        page_url,
-        page_host,
-        page_path,
-        referrer,
-        channel,
-        device_category,
         lead(event_ts) over session_order as next_event_ts,
-        count(case when event_type = 'page_view' then 1 end) over (
+        count(case when is_page_view then 1 end) over (
             partition by session_id order by event_ts, event_id rows unbounded preceding
         ) as page_view_number,
-        count(case when event_type = 'page_view' then 1 end) over (
+        count(case when is_page_view then 1 end) over (
             partition by session_id order by event_ts, event_id rows between 1 following and unbounded following
         ) = 0 as is_exit
-    from sessionized_events
+    from event_keys
     window session_order as (partition by session_id order by event_ts, event_id)
+),
+
+page_view_keys as (
+    select
+        event_id,
+        next_event_ts,
+        page_view_number,
+        is_exit
+    from next_events_found
+    where is_page_view and not is_bot
 ),
 
 final as (
     select
-        event_id,
-        session_id,
-        user_id,
-        event_ts,
-        event_date,
-        page_view_number,
-        page_url,
-        page_host,
-        page_path,
-        referrer,
-        channel,
-        device_category,
-        {{ seconds_between('event_ts', 'next_event_ts') }} as time_on_page_seconds,
-        is_exit
-    from next_events_found
-    where event_type = 'page_view' and not is_bot
+        sessionized_events.event_id,
+        sessionized_events.session_id,
+        sessionized_events.user_id,
+        sessionized_events.event_ts,
+        sessionized_events.event_date,
+        page_view_keys.page_view_number,
+        sessionized_events.page_url,
+        sessionized_events.page_host,
+        sessionized_events.page_path,
+        sessionized_events.referrer,
+        sessionized_events.channel,
+        sessionized_events.device_category,
+        {{ seconds_between('sessionized_events.event_ts', 'page_view_keys.next_event_ts') }} as time_on_page_seconds,
+        page_view_keys.is_exit
+    from page_view_keys
+    inner join sessionized_events
+        on page_view_keys.event_id = sessionized_events.event_id
 )
 
 select * from final
