@@ -788,6 +788,11 @@ def daily_refresh(settings: Settings, raw_root: Path) -> tuple[dict[str, Any], P
     }, warehouse
 
 
+def pandas_peer_command(raw_root: Path, output: Path) -> list[str]:
+    """The command line of scripts/pandas_peer.py over a landing zone, writing to output."""
+    return [sys.executable, str(SCRIPTS / "pandas_peer.py"), "--raw-root", str(raw_root), "--output-dir", str(output)]
+
+
 def pandas_peer(settings: Settings, raw_root: Path) -> tuple[dict[str, Any], Path]:
     """scripts/pandas_peer.py over every landed day, `runs` times."""
     runs = settings.runs("pandas_peer")
@@ -799,14 +804,7 @@ def pandas_peer(settings: Settings, raw_root: Path) -> tuple[dict[str, Any], Pat
         LOG.info("pandas peer run %d/%d", index + 1, runs)
         run = checked(
             run_measured(
-                [
-                    sys.executable,
-                    str(SCRIPTS / "pandas_peer.py"),
-                    "--raw-root",
-                    str(raw_root),
-                    "--output-dir",
-                    str(output),
-                ],
+                pandas_peer_command(raw_root, output),
                 log_stem,
                 settings.sample_interval,
             ),
@@ -970,14 +968,7 @@ def capped_pandas_peer(settings: Settings, raw_root: Path) -> dict[str, Any]:
     output = settings.work_dir / "pandas_peer"
     shutil.rmtree(output, ignore_errors=True)
     log_stem = settings.work_dir / "logs" / "pandas_peer_capped"
-    command = [
-        sys.executable,
-        str(SCRIPTS / "pandas_peer.py"),
-        "--raw-root",
-        str(raw_root),
-        "--output-dir",
-        str(output),
-    ]
+    command = pandas_peer_command(raw_root, output)
     LOG.info("pandas peer with its address space capped at %g GB", cap / GB)
     try:
         run = run_measured(command, log_stem, settings.sample_interval, preexec_fn=address_space_cap(cap))

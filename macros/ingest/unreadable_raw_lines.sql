@@ -53,12 +53,7 @@
         on errors.scan_id = scans.scan_id and errors.file_id = scans.file_id
     group by 1, 2, 3
     {%- else %}
-    select
-        cast(null as date) as dt,
-        cast(null as varchar) as file_name,
-        cast(null as bigint) as line_number,
-        cast(null as varchar) as reject_error
-    where false
+    {{ no_unreadable_lines() }}
     {%- endif %}
 {%- endmacro %}
 
@@ -80,6 +75,12 @@
 {%- endmacro %}
 
 {% macro spark__unreadable_raw_lines(rejects_table) -%}
+    {{ no_unreadable_lines() }}
+{%- endmacro %}
+
+
+{% macro no_unreadable_lines() -%}
+    {#- A select of no row with the columns of unreadable_raw_lines() (engine-neutral types). -#}
     select
         cast(null as date) as dt,
         cast(null as string) as file_name,
