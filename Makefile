@@ -56,13 +56,15 @@ test: setup spark-setup browser ## run every test (set-up included), then the li
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-main test-spark
 	$(MAKE) --no-print-directory lint
 
-test-main: setup ## the tests not marked spark
+test-main: setup ## the tests not marked spark or benchmark
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
-		--durations=$(TEST_DURATIONS) -m "not spark"
+		--durations=$(TEST_DURATIONS) -m "not spark and not benchmark"
 
-test-spark: spark-setup ## the tests marked spark (a real local Spark cluster)
+# The benchmark's smoke runs (marked benchmark) share the Spark suite's lane: it ends minutes
+# before the main suite, which they would otherwise lengthen.
+test-spark: spark-setup ## the tests marked spark (a real local Spark cluster), then those marked benchmark
 	@mkdir -p test-artifacts
-	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=$(TEST_DURATIONS) --basetemp=$(CURDIR)/test-artifacts/spark-pytest -m spark
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=$(TEST_DURATIONS) --basetemp=$(CURDIR)/test-artifacts/spark-pytest -m "spark or benchmark"
 
 # SQL linting renders the models against an empty landing zone, so the result never depends on
 # what happens to be under data/raw. dbt-bouncer judges the dbt metadata (naming by folder, key

@@ -12,7 +12,7 @@ from pathlib import Path
 import benchmark
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.benchmark]
 
 
 def is_number(value: object) -> bool:

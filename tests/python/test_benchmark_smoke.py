@@ -12,7 +12,7 @@ from pathlib import Path
 import benchmark
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.benchmark]
 
 PARTS = ("lower_bound", "full_refresh", "daily_refresh", "pandas_peer", "duckdb_floor")
 SHAPES = ("default", "session-heavy")
