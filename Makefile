@@ -16,7 +16,7 @@ EVENTS_PER_DAY ?= 100000
 SEED ?= 42
 
 .DEFAULT_GOAL := help
-.PHONY: help setup spark-setup browser run test test-main test-spark lint format docs bench bench-scale clean
+.PHONY: help setup spark-setup browser run test test-main test-spark spark-then-lint lint format docs bench bench-scale clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -47,14 +47,19 @@ run: setup ## land a sample, refresh it, export Parquet, build the docs and the 
 # worker: module fixtures are built once; much of a test is single-threaded dbt start-up; the
 # longest modules first, conftest.py's LONGEST_MODULES_FIRST) and,
 # beside it, the Spark suite (one local cluster for the session; the main suite leaves about 40 %
-# of the two cores idle, waiting on dbt start-up, subprocesses and kill points), then the linters.
+# of the two cores idle, waiting on dbt start-up, subprocesses and kill points), followed in that
+# lane by the linters (dbt's files of the lint go to .lint/, never to target/, which tests use).
 # Each suite's output is printed whole when it ends, with its slowest tests (TEST_DURATIONS of
 # them) to show where the time goes.
 TEST_WORKERS ?= 2
 TEST_DURATIONS ?= 15
-test: setup spark-setup browser ## run every test (set-up included), then the linters
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-main test-spark
-	$(MAKE) --no-print-directory lint
+test: setup spark-setup browser ## run every test (set-up included) and the linters
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-main spark-then-lint
+
+# The second lane of `make test`: the Spark suite (and the benchmark smoke runs), then the linters,
+# beside the main suite, which ends last; both are always run, and a failure of either fails.
+spark-then-lint: spark-setup
+	@status=0; $(MAKE) --no-print-directory test-spark || status=1; $(MAKE) --no-print-directory lint || status=1; exit $$status
 
 test-main: setup ## the tests not marked spark or benchmark
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
@@ -72,7 +77,8 @@ test-spark: spark-setup ## the tests marked spark (a real local Spark cluster), 
 lint: setup ## ruff on the Python, sqlfluff on the SQL, dbt-bouncer on the dbt metadata
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	CLICKSTREAM_RAW_ROOT=$(CURDIR)/.lint-no-raw-files $(BIN)/sqlfluff lint models macros tests/generic
+	CLICKSTREAM_RAW_ROOT=$(CURDIR)/.lint-no-raw-files DBT_TARGET_PATH=$(CURDIR)/.lint/sqlfluff_target \
+		DBT_LOG_PATH=$(CURDIR)/.lint/sqlfluff_logs $(BIN)/sqlfluff lint models macros tests/generic
 	CLICKSTREAM_RAW_ROOT=$(CURDIR)/.lint-no-raw-files $(BIN)/dbt parse --quiet --target-path $(CURDIR)/.lint/dbt_target --log-path $(CURDIR)/.lint/dbt_logs
 	$(BIN)/dbt-bouncer --config-file dbt-bouncer.yml
 
