@@ -54,7 +54,7 @@ from pathlib import Path
 import duckdb
 
 from clickstream.paths import PROJECT_ROOT, landing_day, raw_files
-from clickstream.pipeline.contract import quarantine_reasons
+from clickstream.pipeline.contract import EVENT_FIELDS, quarantine_reasons
 from clickstream.pipeline.dbt_vars import add_rule_options
 
 LOG = logging.getLogger("clickstream.duckdb_floor")
@@ -63,17 +63,7 @@ LOG = logging.getLogger("clickstream.duckdb_floor")
 REASONS = quarantine_reasons()
 EVENT_TYPES_SEED = PROJECT_ROOT / "seeds" / "event_types.csv"
 # The contract's fields, in one order: field_types[i] and field_texts[i] are field i (1-based).
-CONTRACT_FIELDS = (
-    "event_id",
-    "user_id",
-    "event_type",
-    "event_ts",
-    "page_url",
-    "referrer",
-    "user_agent",
-    "ip",
-    "properties",
-)
+CONTRACT_FIELDS = EVENT_FIELDS
 # Rows per bucket of the line-number shift join (an equality join on (file, bucket) instead of a
 # range join: each bucket holds one or a few intervals of equal shift).
 SHIFT_BUCKET_ROWS = 1024

@@ -52,24 +52,14 @@ from typing import Any
 import pandas as pd
 
 from clickstream.paths import DT_DIR_PATTERN, PROJECT_ROOT, RAW_FILE_SUFFIXES, PipelinePaths
-from clickstream.pipeline.contract import quarantine_reasons
+from clickstream.pipeline.contract import EVENT_FIELDS, quarantine_reasons
 from clickstream.pipeline.dbt_vars import add_rule_options
 
 LOG = logging.getLogger("clickstream.pandas_peer")
 
 # The reason codes in rule order: the quarantine_reasons seed (seeds/quarantine_reasons.csv).
 REASONS = quarantine_reasons()
-KNOWN_FIELDS = (
-    "event_id",
-    "user_id",
-    "event_type",
-    "event_ts",
-    "page_url",
-    "referrer",
-    "user_agent",
-    "ip",
-    "properties",
-)
+KNOWN_FIELDS = EVENT_FIELDS
 # Same pattern as macros/validation/parse_event_ts.sql; [0-9] rather than \d (which matches any Unicode digit).
 ISO_TS = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,6})?"

@@ -200,6 +200,22 @@ def exported_tables(manifest: dict[str, Any]) -> tuple[PublicTable, ...]:
     return tuple(table for table in public_tables(manifest) if table.exported)
 
 
+# The fields of the event contract, in the order of int_click_events_validated's field lists
+# (docs/rules.md); any other field of a line is an extra field. The model's own copy is its
+# `contract_fields` list.
+EVENT_FIELDS = (
+    "event_id",
+    "user_id",
+    "event_type",
+    "event_ts",
+    "page_url",
+    "referrer",
+    "user_agent",
+    "ip",
+    "properties",
+)
+
+
 @cache
 def quarantine_reasons() -> tuple[str, ...]:
     """The quarantine reason codes in rule order (seeds/quarantine_reasons.csv)."""
