@@ -11,8 +11,7 @@
 
 {% macro default__drop_rejects_tables(rejects_table) -%}
     drop table if exists temp.main.{{ rejects_table }};
-    drop table if exists temp.main.{{ rejects_table }}_scans;
-    drop table if exists temp.main.{{ rejects_table }}_lines
+    drop table if exists temp.main.{{ rejects_table }}_scans
 {%- endmacro %}
 
 {% macro spark__drop_rejects_tables(rejects_table) -%}
