@@ -207,10 +207,12 @@ def pipeline_dirs(paths: PipelinePaths) -> list[Path]:
     return [paths.warehouse.parent, paths.export_root]
 
 
-# Column tests that each model's column_assertions test runs in one query
-# (tests/generic/column_assertions.sql, grouped_test_names()): a refresh leaves their own nodes out
-# of its build, so a small batch does not pay dbt's per-node cost ~180 times.
-GROUPED_COLUMN_TESTS = ("not_null", "accepted_values")
+# Tests that each model's column_assertions test runs in one query (tests/generic/column_assertions.sql,
+# grouped_test_names()): a refresh leaves their own nodes out of its build, so a small batch does not
+# pay dbt's per-node cost for each of them (about 230 of the project's data tests).
+GROUPED_TESTS = ("not_null", "accepted_values", "unique", "expression_is_true")
+# How a failed column_assertions test's lines count each kind of failure.
+FAILURE_UNITS = {"accepted_values": "failing value", "unique": "duplicated value"}
 # Data tests that a refresh leaves out because running them reads the raw files again: the key
 # tests of the view stg_click_events__lines (`make test` runs them, test_model_keys.py).
 RAW_FILE_TESTS_TAG = "reads_raw_files"
@@ -240,7 +242,7 @@ def run_dbt_build(
             arguments += ["--exclude-resource-type", "unit_test"]
         arguments += [
             "--exclude",
-            *(f"test_name:{name}" for name in GROUPED_COLUMN_TESTS),
+            *(f"test_name:{name}" for name in GROUPED_TESTS),
             f"tag:{RAW_FILE_TESTS_TAG}",
         ]
     if full_refresh:
@@ -263,7 +265,7 @@ def run_dbt_build(
 
 
 def failing_assertions(paths: PipelinePaths, target: str, compiled_sql: str) -> list[tuple]:
-    """The rows (assertion, column, failures) of a failed column_assertions test: its compiled SQL
+    """The rows (assertion, column, test type, failures) of a failed column_assertions test: its compiled SQL
     run again on the warehouse (the refresh still holds the lock, so the rows are the ones dbt saw)."""
     try:
         with open_warehouse(target, paths.warehouse) as wh:
@@ -280,7 +282,7 @@ def describe_dbt_failure(
     assertions: Callable[[str], list[tuple]] | None = None,
 ) -> str:
     """The failing nodes and their messages from dbt's run_results.json, or dbt's own output;
-    assertions: runs a failed column_assertions test's SQL, to name the column tests that failed."""
+    assertions: runs a failed column_assertions test's SQL, to name the grouped tests that failed."""
     lines = node_messages(target_path, ("error", "fail", "runtime error"), assertions)
     if not lines:
         tail = [line for line in output.splitlines() if line.strip()][-15:]
@@ -370,7 +372,7 @@ def node_messages(
     target_path: Path, statuses: tuple[str, ...], assertions: Callable[[str], list[tuple]] | None = None
 ) -> list[str]:
     """One line per dbt node of the last invocation with one of these statuses, naming where a
-    failing test stored its rows; a failed column_assertions test is followed by a line per column
+    failing test stored its rows; a failed column_assertions test is followed by a line per grouped
     test that failed in it (from `assertions`, which runs the test's compiled SQL)."""
     lines = []
     try:
@@ -387,9 +389,9 @@ def node_messages(
             grouped = result["unique_id"].startswith("test.clickstream.column_assertions_")
             if grouped and result["status"] == "fail" and assertions and result.get("compiled_code"):
                 lines += [
-                    f"    {name}: {failures} failing {'value' if name.startswith('accepted_values') else 'row'}"
-                    f"{'s' if failures != 1 else ''} in column {column}"
-                    for name, column, failures in assertions(result["compiled_code"])
+                    f"    {name}: {failures} {FAILURE_UNITS.get(test_type, 'failing row')}{'s' if failures != 1 else ''}"
+                    + (f" in column {column}" if column else "")
+                    for name, column, test_type, failures in assertions(result["compiled_code"])
                 ]
     return lines
 

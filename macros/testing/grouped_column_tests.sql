@@ -1,14 +1,14 @@
 {% macro grouped_test_names() -%}
     {#- The generic tests that column_assertions runs in one query per model: `clickstream
         refresh` excludes them from its build (test_name:<name>) and runs column_assertions. -#}
-    {{- return(['not_null', 'accepted_values']) -}}
+    {{- return(['not_null', 'accepted_values', 'unique', 'expression_is_true']) -}}
 {%- endmacro %}
 
 
 {% macro grouped_column_tests(node_id) -%}
-    {#- The not_null / accepted_values tests (grouped_test_names()) attached to one model or seed,
-        in name order; a compiler error for a test whose config column_assertions cannot honour
-        (only `where` may differ from dbt's defaults). -#}
+    {#- The tests of grouped_test_names() attached to one model or seed, in name order; a compiler
+        error for a test whose config column_assertions cannot honour (only `where` may differ
+        from dbt's defaults) or whose expression holds Jinja (rendered only in a test's own node). -#}
     {%- set tests = graph.nodes.values()
         | selectattr('resource_type', 'equalto', 'test')
         | selectattr('attached_node', 'equalto', node_id)
@@ -22,9 +22,15 @@
                 or config.warn_if != '!= 0' or config.error_if != '!= 0'
                 or config.store_failures or config.limit is not none -%}
                 {{- exceptions.raise_compiler_error(
-                    test.name ~ ': column_assertions runs not_null / accepted_values tests with dbt\'s '
+                    test.name ~ ': column_assertions runs the tests of grouped_test_names() with dbt\'s '
                     ~ 'default severity, thresholds and no store_failures or limit; give this test a '
                     ~ 'custom generic test of its own, or drop its custom config') -}}
+            {%- endif -%}
+            {%- set expression = test.test_metadata.kwargs.get('expression') or '' -%}
+            {%- if '{{' in expression or '{%' in expression -%}
+                {{- exceptions.raise_compiler_error(
+                    test.name ~ ': column_assertions cannot render the Jinja in this expression_is_true '
+                    ~ 'expression; declare it as expression_is_true_across_models') -}}
             {%- endif -%}
             {%- do grouped.append(test) -%}
         {%- endif -%}
@@ -33,22 +39,51 @@
 {%- endmacro %}
 
 
-{% macro column_assertion_failures(test) -%}
-    {#- The aggregate that counts one grouped test's failures in a scan of its model, as dbt's own
-        test counts them: not_null, rows where the column is NULL; accepted_values, distinct
-        non-NULL values not in the list. -#}
+{% macro column_assertion_row_value(test) -%}
+    {#- The value one grouped test needs of each row of its scan: not_null and expression_is_true,
+        whether the row fails; accepted_values, the value when it is outside the list (else
+        NULL). unique tests have none: they are counted by column_assertion_duplicates(). -#}
     {%- set kwargs = test.test_metadata.kwargs -%}
     {%- set column = kwargs.column_name -%}
     {%- if test.test_metadata.name == 'not_null' -%}
-        sum(case when {{ column }} is null then 1 else 0 end)
+        {{ column }} is null
+    {%- elif test.test_metadata.name == 'expression_is_true' -%}
+        ({{ column ~ ' ' if column }}{{ kwargs.expression }}) is not true
     {%- else -%}
         {%- set quote = kwargs.get('quote', true) -%}
         {%- set values = [] -%}
         {%- for value in kwargs['values'] -%}
             {%- do values.append("'" ~ value ~ "'" if quote else value | string) -%}
         {%- endfor -%}
-        count(distinct case when {{ column }} not in ({{ values | join(', ') }}) then {{ column }} end)
+        case when {{ column }} not in ({{ values | join(', ') }}) then {{ column }} end
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro column_assertion_failures(test, value) -%}
+    {#- The aggregate that counts one grouped test's failures from its row values
+        (column_assertion_row_value()), as dbt's own test counts them: not_null and
+        expression_is_true, the failing rows; accepted_values, the distinct values outside the list. -#}
+    {%- if test.test_metadata.name == 'accepted_values' -%}
+        count(distinct {{ value }})
+    {%- else -%}
+        sum(case when {{ value }} then 1 else 0 end)
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro column_assertion_duplicates(test, source) -%}
+    {#- A query of one row: a unique test's failures as dbt's own test counts them (the non-NULL
+        values of its column held by more than one row of source). -#}
+    {%- set column = test.test_metadata.kwargs.column_name -%}
+    select count(*) as failures
+    from (
+        select {{ column }}
+        from {{ source }}
+        where {{ column }} is not null
+        group by {{ column }}
+        having count(*) > 1
+    ) as duplicated_values
 {%- endmacro %}
 
 

@@ -1,9 +1,11 @@
 {% test column_assertions(model) %}
-{#- The column-level not_null and accepted_values tests of one model (or seed), run as one query:
-    one scan of the model per `where` config instead of one dbt node per test. Returns a row per
-    failing assertion: the test's name, its column and its failure count as dbt's own test counts
-    it (not_null: NULL rows; accepted_values: distinct values outside the list). `clickstream
-    refresh` runs this node and leaves those tests out of its build (grouped_test_names()); plain
+{#- The model's (or seed's) not_null, accepted_values, unique and row-level expression_is_true
+    tests (grouped_test_names()), run as one query: per `where` config, one scan for the row
+    checks and one grouping per unique test, instead of one dbt node per test. Returns a row per
+    failing test: its name, its column (empty for a model-level expression), its generic test
+    and its failure count as dbt's own test counts it (not_null / expression_is_true: failing
+    rows; accepted_values: distinct values outside the list; unique: duplicated values).
+    `clickstream refresh` runs this node and leaves those tests out of its build; plain
     `dbt build` runs both, with the same verdicts. -#}
 {%- set scans = [] -%}
 {%- if execute -%}
@@ -16,34 +18,61 @@
     {%- set relation = api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias) -%}
     {%- for where, tests in by_where.items() -%}
         {#- `model` is already filtered by this node's own `where`: reuse it (no second window query) -#}
-        {%- do scans.append({'source': model if where == own_where else where_subquery(relation, where), 'tests': tests}) -%}
+        {%- do scans.append({
+            'source': model if where == own_where else where_subquery(relation, where),
+            'row_tests': tests | rejectattr('test_metadata.name', 'equalto', 'unique') | list,
+            'unique_tests': tests | selectattr('test_metadata.name', 'equalto', 'unique') | list,
+        }) -%}
     {%- endfor -%}
 {%- endif %}
 with
 {% for scan in scans %}
-scan_{{ loop.index }} as (
+{%- set scan_index = loop.index %}
+{%- if scan.row_tests %}
+scan_{{ scan_index }} as (
     select
-        {%- for test in scan.tests %}
-        {{ column_assertion_failures(test) }} as failures_{{ loop.index }}{{ ',' if not loop.last }}
+        {%- for test in scan.row_tests %}
+        {{ column_assertion_failures(test, 'value_' ~ loop.index) }} as failures_{{ loop.index }}{{ ',' if not loop.last }}
         {%- endfor %}
-    from {{ scan.source }}
+    from (
+        select
+            {%- for test in scan.row_tests %}
+            {{ column_assertion_row_value(test) }} as value_{{ loop.index }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        from {{ scan.source }}
+    ) as scanned_rows
 ),
+{%- endif %}
+{%- for test in scan.unique_tests %}
+scan_{{ scan_index }}_unique_{{ loop.index }} as (
+    {{ column_assertion_duplicates(test, scan.source) }}
+),
+{%- endfor %}
 {% endfor %}
 assertions as (
+    {%- set selects = [] %}
     {%- for scan in scans %}
     {%- set scan_index = loop.index %}
-    {%- set last_scan = loop.last %}
-    {%- for test in scan.tests %}
+    {%- for test in scan.row_tests %}
+    {%- do selects.append(
+        "select '" ~ test.name ~ "' as assertion, '" ~ (test.column_name or '') ~ "' as column_name, '"
+        ~ test.test_metadata.name ~ "' as test_type, coalesce(failures_" ~ loop.index ~ ", 0) as failures from scan_"
+        ~ scan_index) %}
+    {%- endfor %}
+    {%- for test in scan.unique_tests %}
+    {%- do selects.append(
+        "select '" ~ test.name ~ "' as assertion, '" ~ test.column_name ~ "' as column_name, 'unique' as test_type, "
+        ~ "failures from scan_" ~ scan_index ~ "_unique_" ~ loop.index) %}
+    {%- endfor %}
+    {%- endfor %}
+    {%- if selects %}
+    {{ selects | join('\n    union all\n    ') }}
+    {%- else %}
     select
-        '{{ test.name }}' as assertion,
-        '{{ test.column_name }}' as column_name,
-        coalesce(failures_{{ loop.index }}, 0) as failures
-    from scan_{{ scan_index }}
-    {{ 'union all' if not (loop.last and last_scan) }}
-    {%- endfor %}
-    {%- endfor %}
-    {%- if scans | length == 0 %}
-    select cast(null as string) as assertion, cast(null as string) as column_name, 0 as failures
+        cast(null as string) as assertion,
+        cast(null as string) as column_name,
+        cast(null as string) as test_type,
+        0 as failures
     {%- endif %}
 )
 

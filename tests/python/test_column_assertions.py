@@ -1,10 +1,12 @@
-"""column_assertions: each model's not_null and accepted_values tests run as one query in a refresh.
-Pinned here: it runs exactly the tests the refresh leaves out, it gives the same verdicts and
-failure counts as the tests themselves, and a refresh that fails on it names the column tests."""
+"""column_assertions: each model's not_null, accepted_values, unique and row-level expression_is_true
+tests run as one query in a refresh. Pinned here: it runs exactly the tests the refresh leaves out,
+it gives the same verdicts and failure counts as the tests themselves, and a refresh that fails on
+it names the failed tests."""
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from conftest import Pipeline
 from test_incremental_sessions import DAY1, DAY2, land_two_days
 
 from clickstream.pipeline.contract import dbt_target_path
-from clickstream.pipeline.refresh import GROUPED_COLUMN_TESTS, RAW_FILE_TESTS_TAG
+from clickstream.pipeline.refresh import GROUPED_TESTS, RAW_FILE_TESTS_TAG
 
 GROUPED_PREFIX = "test.clickstream.column_assertions_"
 
@@ -40,21 +42,17 @@ def grouped_tests_in_manifest(target_path: Path) -> set[str]:
         node["name"]
         for node in manifest["nodes"].values()
         if node["resource_type"] == "test"
-        and (node.get("test_metadata") or {}).get("name") in GROUPED_COLUMN_TESTS
+        and (node.get("test_metadata") or {}).get("name") in GROUPED_TESTS
         and RAW_FILE_TESTS_TAG not in node["tags"]  # left out of refreshes (test_model_keys.py)
     }
 
 
 def assertions_in(results: list[dict]) -> set[str]:
-    """The column tests named in the compiled SQL of the column_assertions nodes."""
+    """The tests named in the compiled SQL of the column_assertions nodes."""
     names = set()
     for result in results:
         if result["unique_id"].startswith(GROUPED_PREFIX):
-            names |= {
-                line.strip().split("'")[1]
-                for line in result["compiled_code"].splitlines()
-                if line.strip().endswith("' as assertion,")
-            }
+            names |= set(re.findall(r"select '([^']+)' as assertion,", result["compiled_code"]))
     return names
 
 
@@ -62,7 +60,7 @@ def test_a_refresh_runs_every_grouped_column_test_once_inside_column_assertions(
     target_path = dbt_target_path(refreshed.paths)
     results = run_results(target_path)
     expected = grouped_tests_in_manifest(target_path)
-    assert len(expected) > 150  # the project's not_null + accepted_values tests
+    assert len(expected) > 200  # the project's not_null, accepted_values, unique and expression tests
     ran = {result["unique_id"].split(".")[2] for result in results}
     assert not expected & ran, "a grouped test also ran as its own node"
     assert assertions_in(results) == expected
@@ -86,7 +84,20 @@ def test_column_assertions_give_the_verdicts_and_counts_of_the_tests_they_group(
             "main.fct_sessions) then 'bogus' else 'weird' end"
         )
         con.execute("update main.agg_ingest_daily set blank_lines = null where dt = ?", [date.fromisoformat(DAY1)])
-    selection = [f"test_name:{name}" for name in GROUPED_COLUMN_TESTS] + ["test_name:column_assertions"]
+        # three events sharing one id; a crawler's event outside a bot session; a negative duration
+        con.execute(
+            "update main.fct_events set event_id = (select min(event_id) from main.fct_events) "
+            "where event_id in (select event_id from main.fct_events order by event_id limit 3)"
+        )
+        con.execute(
+            "update main.fct_events set is_bot = false, is_bot_user_agent = true "
+            "where event_id in (select event_id from main.fct_events order by event_id desc limit 4)"
+        )
+        con.execute(
+            "update main.fct_sessions set duration_seconds = -1 "
+            "where session_id in (select session_id from main.fct_sessions order by session_id limit 5)"
+        )
+    selection = [f"test_name:{name}" for name in GROUPED_TESTS] + ["test_name:column_assertions"]
     result = copy.dbt("test", "--select", *selection, work_dir=tmp_path / "dbt", env={"CLICKSTREAM_RUN_DATE": ""})
     assert result.returncode == 1, result.stdout[-3000:]
     results = run_results(tmp_path / "dbt" / "target")
@@ -99,8 +110,11 @@ def test_column_assertions_give_the_verdicts_and_counts_of_the_tests_they_group(
     with duckdb.connect(str(copy.paths.warehouse), read_only=True) as con:
         for r in results:
             if r["unique_id"].startswith(GROUPED_PREFIX) and r["status"] == "fail":
-                grouped |= {name: failures for name, _, failures in con.execute(r["compiled_code"]).fetchall()}
+                grouped |= {name: failures for name, _, _, failures in con.execute(r["compiled_code"]).fetchall()}
     assert individual["not_null_fct_events_os_family"] == 2
+    assert individual["unique_fct_events_event_id"] == 1
+    assert individual["fct_events__crawler_user_agent_makes_a_bot"] == 4
+    assert individual["fct_sessions__duration_not_negative"] == 5
     assert individual["not_null_agg_ingest_daily_blank_lines"] == 1
     assert any(name.startswith("accepted_values_fct_sessions_channel") for name in individual)
     assert grouped == individual
