@@ -34,7 +34,7 @@ events_valued as (
     from sessionized_events
 ),
 
-final as (
+sessions_aggregated as (
     select
         session_id,
         user_id,
@@ -51,19 +51,54 @@ final as (
         bool_or(event_type = 'checkout') as has_checkout,
         bool_or(event_type = 'purchase') as has_purchase,
         coalesce(sum(purchase_revenue), 0) as revenue,
-        {{ value_at_first('channel', 'event_order') }} as channel,
-        {{ value_at_first('event_traffic_source', 'event_order') }} as traffic_source,
-        {{ value_at_first('event_traffic_medium', 'event_order') }} as traffic_medium,
-        {{ value_at_first('utm_campaign', 'event_order') }} as traffic_campaign,
-        {{ value_at_first('device_category', 'event_order') }} as device_category,
-        {{ value_at_first('browser_family', 'event_order') }} as browser_family,
-        {{ value_at_first('os_family', 'event_order') }} as os_family,
+        {# the first event's attribution as one struct: one aggregate state per session (one per
+            column took 2.3 times as long at 10M events) #}
+        {{ value_at_first(struct_of([
+            ['channel', 'channel'],
+            ['traffic_source', 'event_traffic_source'],
+            ['traffic_medium', 'event_traffic_medium'],
+            ['traffic_campaign', 'utm_campaign'],
+            ['device_category', 'device_category'],
+            ['browser_family', 'browser_family'],
+            ['os_family', 'os_family'],
+        ]), 'event_order') }} as first_event,
         {{ value_at_min('event_country', 'event_order') }} as country,
         bool_or(is_bot) as is_bot,
         min(dt) as first_dt,
         max(dt) as last_dt
     from events_valued
     group by session_id, user_id
+),
+
+final as (
+    select
+        session_id,
+        user_id,
+        session_start,
+        session_end,
+        session_date,
+        duration_seconds,
+        event_count,
+        page_view_count,
+        click_count,
+        landing_page,
+        exit_page,
+        has_add_to_cart,
+        has_checkout,
+        has_purchase,
+        revenue,
+        first_event.channel as channel,
+        first_event.traffic_source as traffic_source,
+        first_event.traffic_medium as traffic_medium,
+        first_event.traffic_campaign as traffic_campaign,
+        first_event.device_category as device_category,
+        first_event.browser_family as browser_family,
+        first_event.os_family as os_family,
+        country,
+        is_bot,
+        first_dt,
+        last_dt
+    from sessions_aggregated
 )
 
 select * from final
