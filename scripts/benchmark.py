@@ -64,6 +64,7 @@ import duckdb
 
 from clickstream.paths import PROJECT_ROOT, raw_files
 from clickstream.pipeline.dbt_vars import project_defaults
+from clickstream.pipeline.warehouse import duckdb_memory_limit
 
 LOG = logging.getLogger("clickstream.benchmark")
 SCRIPTS = PROJECT_ROOT / "scripts"
@@ -574,11 +575,6 @@ def generate(
     }
 
 
-def pipeline_memory_limit() -> str:
-    """DuckDB's memory limit in the refreshes (profiles.yml: $CLICKSTREAM_MEMORY_LIMIT, else 3GB)."""
-    return os.environ.get("CLICKSTREAM_MEMORY_LIMIT", "3GB")
-
-
 def lower_bound(settings: Settings, raw_root: Path) -> dict[str, Any]:
     """DuckDB reading every raw line once, in a fresh in-memory database per run."""
     files = [str(p) for p in raw_files(raw_root)]
@@ -589,7 +585,7 @@ def lower_bound(settings: Settings, raw_root: Path) -> dict[str, Any]:
     runs = settings.runs("lower_bound")
     seconds, lines, rejected, text_bytes = [], 0, 0, 0
     for index in range(runs):
-        config = {"preserve_insertion_order": True, "memory_limit": pipeline_memory_limit()}
+        config = {"preserve_insertion_order": True, "memory_limit": duckdb_memory_limit()}
         with duckdb.connect(":memory:", config=config) as con:
             started = time.perf_counter()
             lines, text_bytes = con.execute(sql).fetchall()[0]
@@ -832,7 +828,7 @@ def duckdb_floor(settings: Settings, raw_root: Path) -> tuple[dict[str, Any], Pa
     runs = settings.runs("duckdb_floor")
     output = settings.work_dir / "duckdb_floor"
     found: dict[str, Any] = {"runs": runs}
-    for variant, memory_limit in (("memory_limited", pipeline_memory_limit()), ("unlimited", "none")):
+    for variant, memory_limit in (("memory_limited", duckdb_memory_limit()), ("unlimited", "none")):
         measured, results = [], []
         for index in range(runs):
             log_stem = settings.work_dir / "logs" / f"duckdb_floor_{variant}_{index + 1}"

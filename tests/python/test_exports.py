@@ -4,6 +4,7 @@ rewritten, orphans removed on a full refresh, never a half-written file in place
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -214,3 +215,23 @@ def test_the_export_summary_counts_what_it_did_and_never_removes_what_was_not_th
         "0 partitions written, 0 removed, 0 whole tables written (0 requested partitions: 0 written, 0 removed, "
         "0 already absent)"
     )
+
+
+def test_the_export_reads_the_warehouse_under_the_pipeline_memory_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The export's DuckDB connection has profiles.yml's memory limit, not DuckDB's default of 80 %
+    of the machine: unlimited, the sorted copy of a 10M-row partition took 11.75 GB."""
+    warehouse = tmp_path / "clickstream.duckdb"
+    duckdb.connect(str(warehouse)).close()
+
+    def limit_reported_for(setting: str) -> str:
+        with duckdb.connect(config={"memory_limit": setting}) as con:
+            return con.execute("select current_setting('memory_limit')").fetchone()[0]
+
+    monkeypatch.delenv("CLICKSTREAM_MEMORY_LIMIT", raising=False)
+    with open_warehouse("dev", warehouse) as wh:
+        assert wh.query("select current_setting('memory_limit')") == [(limit_reported_for("3GB"),)]
+    monkeypatch.setenv("CLICKSTREAM_MEMORY_LIMIT", "1GB")
+    with open_warehouse("dev", warehouse) as wh:
+        assert wh.query("select current_setting('memory_limit')") == [(limit_reported_for("1GB"),)]
