@@ -95,7 +95,7 @@ def test_every_figure_is_reported_for_each_shape(report, shape: str) -> None:
     assert is_number(peer["seconds"]) and is_number(peer["peak_rss_bytes"]) and is_number(peer["cpu_seconds"])
     assert all(is_number(data[part]["other_cpu_share"]) for part in ("full_refresh", "daily_refresh", "pandas_peer"))
     assert is_number(data["full_refresh_to_lower_bound"]) and is_number(data["speedup_over_pandas"])
-    for variant, memory_limit in (("memory_limited", benchmark.pipeline_memory_limit()), ("unlimited", "none")):
+    for variant, memory_limit in (("memory_limited", benchmark.duckdb_memory_limit()), ("unlimited", "none")):
         assert floor[variant]["memory_limit"] == memory_limit
         for figure in ("seconds", "statement_seconds", "events_per_second", "peak_rss_bytes", "events", "sessions"):
             assert is_number(floor[variant][figure]) and floor[variant][figure] > 0, (variant, figure)
