@@ -72,32 +72,35 @@ sessions_aggregated as (
 
 final as (
     select
-        session_id,
-        user_id,
-        session_start,
-        session_end,
-        session_date,
-        duration_seconds,
-        event_count,
-        page_view_count,
-        click_count,
-        landing_page,
-        exit_page,
-        has_add_to_cart,
-        has_checkout,
-        has_purchase,
-        revenue,
-        first_event.channel as channel,
-        first_event.traffic_source as traffic_source,
-        first_event.traffic_medium as traffic_medium,
-        first_event.traffic_campaign as traffic_campaign,
-        first_event.device_category as device_category,
-        first_event.browser_family as browser_family,
-        first_event.os_family as os_family,
-        country,
-        is_bot,
-        first_dt,
-        last_dt
+        sessions_aggregated.session_id,
+        sessions_aggregated.user_id,
+        sessions_aggregated.session_start,
+        sessions_aggregated.session_end,
+        sessions_aggregated.session_date,
+        sessions_aggregated.duration_seconds,
+        sessions_aggregated.event_count,
+        sessions_aggregated.page_view_count,
+        sessions_aggregated.click_count,
+        sessions_aggregated.landing_page,
+        sessions_aggregated.exit_page,
+        sessions_aggregated.has_add_to_cart,
+        sessions_aggregated.has_checkout,
+        sessions_aggregated.has_purchase,
+        sessions_aggregated.revenue,
+        -- the aliases name the struct's fields alike on every engine (sqlfluff takes them for self-aliases)
+        -- noqa: disable=AL09
+        sessions_aggregated.first_event.channel as channel,
+        sessions_aggregated.first_event.traffic_source as traffic_source,
+        sessions_aggregated.first_event.traffic_medium as traffic_medium,
+        sessions_aggregated.first_event.traffic_campaign as traffic_campaign,
+        sessions_aggregated.first_event.device_category as device_category,
+        sessions_aggregated.first_event.browser_family as browser_family,
+        sessions_aggregated.first_event.os_family as os_family,
+        -- noqa: enable=AL09
+        sessions_aggregated.country,
+        sessions_aggregated.is_bot,
+        sessions_aggregated.first_dt,
+        sessions_aggregated.last_dt
     from sessions_aggregated
 )
 
