@@ -242,15 +242,7 @@ def validate_file(dt: str, path: Path, rules: Rules, counts: Counts) -> tuple[pd
     events = pd.DataFrame(
         valid,
         columns=[
-            "event_id",
-            "user_id",
-            "event_type",
-            "event_ts",
-            "page_url",
-            "referrer",
-            "user_agent",
-            "ip",
-            "properties",
+            *EVENT_FIELDS,
             "extra_fields",
             "dt",
             "file_name",

@@ -28,6 +28,7 @@ from conftest import Pipeline, event
 from test_validation_rules import DT, MAIN_FILE, MAIN_LINES
 
 from clickstream.paths import PROJECT_ROOT, PipelinePaths
+from clickstream.pipeline.contract import EVENT_FIELDS
 
 VENV_BIN = Path(sys.executable).parent
 MODELS = ["stg_click_events__files", "stg_click_events__lines", "int_click_events_validated"]
@@ -44,15 +45,7 @@ COLUMNS = [
     "is_quarantined",
     "is_valid",
     "raw_line",
-    "event_id",
-    "user_id",
-    "event_type",
-    "event_ts",
-    "page_url",
-    "referrer",
-    "user_agent",
-    "ip",
-    "properties",
+    *EVENT_FIELDS,
     "extra_fields",
 ]
 
