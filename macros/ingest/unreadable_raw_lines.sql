@@ -12,31 +12,200 @@
 {%- endmacro %}
 
 
+{% macro scan_raw_files(scan_table) -%}
+    {#- Pre-hook of stg_click_events__file_reads: reads the batch's readable files once, in their
+        read groups (raw_read_groups(): one read_raw_lines() scan per group, the reader and options
+        of validation), and leaves in the connection's temporary table `<scan_table>_files` one row
+        per file: file_path, read_group, group_position (1-based, in the group's scan order),
+        group_row_offset (rows the scan returned for the files before it in its group) and
+        unreadable_lines (lines the reader rejected: not valid UTF-8, longer than var
+        max_line_bytes). The table always exists after the hook (empty without files).
+        Dispatched; a no-op on Spark, whose reader numbers each file's rows from 1 and returns
+        every line (raw_file_scans() describes its files without reading them). -#}
+    {{- return(adapter.dispatch('scan_raw_files', 'clickstream')(scan_table)) -}}
+{%- endmacro %}
+
+{% macro default__scan_raw_files(scan_table) -%}
+    {%- set groups = raw_read_groups(batch_readable_file_paths()) -%}
+    {%- do run_query('drop table if exists temp.main.' ~ scan_table) -%}
+    {%- do run_query('drop table if exists temp.main.' ~ scan_table ~ '_scans') -%}
+    {%- set rejects_exist = false -%}
+    {%- if groups -%}
+        {%- set scan -%}
+            create or replace temporary table {{ scan_table }}_returned as
+            select filename as file_path, count(*) as returned_lines
+            from (
+            {%- for group in groups %}
+                select filename from {{ read_raw_lines(group, scan_table) }}
+                {%- if not loop.last %} union all{% endif %}
+            {%- endfor %}
+            )
+            group by filename
+        {%- endset -%}
+        {%- do run_query(scan) -%}
+        {%- set rejects_exist = run_query(
+            "select count(*) from duckdb_tables() where temporary and table_name = '" ~ scan_table ~ "'"
+        ).columns[0].values()[0] > 0 -%}
+    {%- endif -%}
+    create or replace temporary table {{ scan_table }}_files as
+    {%- if groups %}
+    with
+
+    files as (
+        select * from (values
+        {%- for group in groups %}
+            {%- set read_group = loop.index0 %}
+            {%- for path in group %}
+            ('{{ path | replace("'", "''") }}', {{ read_group }}, {{ loop.index }}){{ ',' if not loop.last }}
+            {%- endfor %}{{ ',' if not loop.last }}
+        {%- endfor %}
+        ) as files (file_path, read_group, group_position)
+    ),
+
+    rejected as (
+        {%- if rejects_exist %}
+        select
+            scans.file_path,
+            count(distinct errors.line) as unreadable_lines
+        from temp.main.{{ scan_table }} as errors
+        inner join temp.main.{{ scan_table }}_scans as scans
+            on errors.scan_id = scans.scan_id and errors.file_id = scans.file_id
+        group by scans.file_path
+        {%- else %}
+        select
+            cast(null as varchar) as file_path,
+            cast(null as bigint) as unreadable_lines
+        where false
+        {%- endif %}
+    ),
+
+    final as (
+        select
+            files.file_path,
+            files.read_group,
+            files.group_position,
+            coalesce(sum(coalesce(returned.returned_lines, 0)) over (
+                partition by files.read_group
+                order by files.group_position
+                rows between unbounded preceding and 1 preceding
+            ), 0) as group_row_offset,
+            coalesce(rejected.unreadable_lines, 0) as unreadable_lines
+        from files
+        left join temp.main.{{ scan_table }}_returned as returned
+            on files.file_path = returned.file_path
+        left join rejected
+            on files.file_path = rejected.file_path
+    )
+
+    select * from final
+    {%- else %}
+    select
+        cast(null as varchar) as file_path,
+        cast(null as integer) as read_group,
+        cast(null as integer) as group_position,
+        cast(null as bigint) as group_row_offset,
+        cast(null as bigint) as unreadable_lines
+    where false
+    {%- endif %}
+{%- endmacro %}
+
+{% macro spark__scan_raw_files(scan_table) -%}
+{%- endmacro %}
+
+
+{% macro raw_file_scans(scan_table) -%}
+    {#- A select of the batch's readable files as read by stg_click_events__lines (file_path,
+        read_group, group_position, group_row_offset, unreadable_lines), the scan part of
+        stg_click_events__file_reads. Dispatched: DuckDB reads the temporary table that
+        scan_raw_files() filled; Spark lists the read groups (raw_read_groups()) without reading
+        the files: its reader numbers each file's rows from 1 (offset 0) and returns every line
+        (0 unreadable; unreadable_line_error() judges them in int_click_events_validated). -#}
+    {{- return(adapter.dispatch('raw_file_scans', 'clickstream')(scan_table)) -}}
+{%- endmacro %}
+
+{% macro default__raw_file_scans(scan_table) -%}
+    select
+        file_path,
+        read_group,
+        group_position,
+        group_row_offset,
+        unreadable_lines
+    from temp.main.{{ scan_table }}_files
+{%- endmacro %}
+
+{% macro spark__raw_file_scans(scan_table) -%}
+    {%- set groups = raw_read_groups(batch_readable_file_paths()) -%}
+    {%- if groups %}
+    select
+        file_path,
+        read_group,
+        group_position,
+        cast(0 as bigint) as group_row_offset,
+        cast(0 as bigint) as unreadable_lines
+    from values
+    {%- for group in groups %}
+        {%- set read_group = loop.index0 %}
+        {%- for path in group %}
+        ('{{ path | replace("\\", "\\\\") | replace("'", "\\'") }}', {{ read_group }}, {{ loop.index }}){{ ',' if not loop.last }}
+        {%- endfor %}{{ ',' if not loop.last }}
+    {%- endfor %}
+        as files (file_path, read_group, group_position)
+    {%- else %}
+    select
+        cast(null as string) as file_path,
+        cast(null as int) as read_group,
+        cast(null as int) as group_position,
+        cast(null as bigint) as group_row_offset,
+        cast(null as bigint) as unreadable_lines
+    where false
+    {%- endif %}
+{%- endmacro %}
+
+
+{% macro batch_read_groups() -%}
+    {#- The read groups recorded in stg_click_events__file_reads, as a list of lists of paths in
+        scan order (what stg_click_events__lines reads, one scan per group); an empty list when
+        not executing or before the batch is chosen. Runs one query when the model is compiled. -#}
+    {%- set file_reads = load_relation(ref('stg_click_events__file_reads')) if execute else none -%}
+    {%- if file_reads is none -%}
+        {{- return([]) -}}
+    {%- endif -%}
+    {%- set rows = run_query(
+        'select read_group, file_path from ' ~ file_reads ~ ' order by read_group, group_position'
+    ).rows -%}
+    {%- set groups = [] -%}
+    {%- set current = namespace(group=none) -%}
+    {%- for row in rows -%}
+        {%- if row[0] != current.group -%}
+            {%- do groups.append([]) -%}
+            {%- set current.group = row[0] -%}
+        {%- endif -%}
+        {%- do groups[-1].append(row[1]) -%}
+    {%- endfor -%}
+    {{- return(groups) -}}
+{%- endmacro %}
+
+
 {% macro scan_unreadable_raw_lines(rejects_table) -%}
-    {#- Pre-hook of stg_click_events__unreadable_lines: reads the batch's raw files once, with the
-        reader and options of read_raw_lines(), only to collect the lines it rejects (DuckDB:
-        not valid UTF-8, longer than var max_line_bytes) into the connection's temporary table
-        `<rejects_table>_found` (dt, file_name, line_number, reject_error), which the model then
-        selects. The table always exists after the hook (empty without files or rejects).
+    {#- Pre-hook of stg_click_events__unreadable_lines: reads again, with the reader and options of
+        read_raw_lines(), only the batch files in which stg_click_events__file_reads counted
+        unreadable lines (usually none, so usually nothing is read), to collect those lines into
+        the connection's temporary table `<rejects_table>_found` (dt, file_name, line_number,
+        reject_error). The table always exists after the hook (empty without such files).
         Dispatched; a no-op on Spark, whose reader returns every line. -#}
     {{- return(adapter.dispatch('scan_unreadable_raw_lines', 'clickstream')(rejects_table)) -}}
 {%- endmacro %}
 
 {% macro default__scan_unreadable_raw_lines(rejects_table) -%}
-    {%- set file_paths = batch_readable_file_paths() -%}
+    {%- set file_reads = load_relation(ref('stg_click_events__file_reads')) if execute else none -%}
+    {%- set file_paths = run_query(
+        'select file_path from ' ~ file_reads ~ ' where unreadable_lines > 0 order by file_path'
+    ).columns[0].values() | list if file_reads is not none else [] -%}
     {%- do run_query('drop table if exists temp.main.' ~ rejects_table) -%}
     {%- do run_query('drop table if exists temp.main.' ~ rejects_table ~ '_scans') -%}
     {%- set rejects_exist = false -%}
     {%- if file_paths -%}
-        {%- set scan -%}
-            select count(*) from (
-            {%- for path in file_paths %}
-                select 1 from {{ read_raw_lines([path], rejects_table) }}
-                {%- if not loop.last %} union all{% endif %}
-            {%- endfor %}
-            )
-        {%- endset -%}
-        {%- do run_query(scan) -%}
+        {%- do run_query('select count(*) from ' ~ read_raw_lines(file_paths, rejects_table)) -%}
         {%- set rejects_exist = run_query(
             "select count(*) from duckdb_tables() where temporary and table_name = '" ~ rejects_table ~ "'"
         ).columns[0].values()[0] > 0 -%}

@@ -208,3 +208,29 @@ def test_raw_text_of_valid_lines_is_not_kept_in_the_warehouse(refreshed: Pipelin
         "select count(*) from intermediate.int_click_events_validated where raw_line is not null and not is_quarantined"
     )
     assert kept == 0
+
+
+def test_line_numbers_do_not_depend_on_how_files_are_grouped_into_scans(
+    refreshed: Pipeline, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # The default groups give each of these few files its own scan; one scan for every file
+    # numbers the rows of a later file from the rows of the files before it (b.jsonl, then the
+    # main file with its two unreadable lines, then the gzip file with its own).
+    from clickstream.paths import PipelinePaths
+
+    base = tmp_path_factory.mktemp("one_scan")
+    one_scan = Pipeline(PipelinePaths(refreshed.paths.raw_root, base / "w.duckdb", base / "exports"))
+    assert one_scan.refresh("--vars", "{raw_read_scans: 1}") == 0
+    reads = one_scan.query(
+        "select file_name, read_group, group_position, group_row_offset, unreadable_lines "
+        "from staging.stg_click_events__file_reads order by group_position"
+    )
+    assert reads == [
+        ("b.jsonl", 0, 1, 0, 0),
+        (MAIN_FILE, 0, 2, 2, 2),
+        ("click_events+1+0000000000.jsonl.gz", 0, 3, 2 + len(MAIN_LINES) - 2, 1),
+    ]
+    assert one_scan.snapshot() == refreshed.snapshot()
+    for table in ("quarantined_events", "duplicate_events"):
+        rows = f"select * from main.{table} order by all"
+        assert one_scan.query(rows) == refreshed.query(rows), table
