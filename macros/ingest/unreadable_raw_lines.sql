@@ -18,8 +18,9 @@
         of validation), and leaves in the connection's temporary table `<scan_table>_files` one row
         per file: file_path, read_group, group_position (1-based, in the group's scan order),
         group_row_offset (rows the scan returned for the files before it in its group) and
-        unreadable_lines (lines the reader rejected: not valid UTF-8, longer than var
-        max_line_bytes). The table always exists after the hook (empty without files).
+        unreadable_lines (the lines the reader rejected, not valid UTF-8 or longer than var
+        max_line_bytes: a list of (line_number, reject_error), unreadable_lines_type()). The
+        table always exists after the hook (empty without files).
         Dispatched; a no-op on Spark, whose reader numbers each file's rows from 1 and returns
         every line (raw_file_scans() describes its files without reading them). -#}
     {{- return(adapter.dispatch('scan_raw_files', 'clickstream')(scan_table)) -}}
@@ -65,16 +66,23 @@
     rejected as (
         {%- if rejects_exist %}
         select
-            scans.file_path,
-            count(distinct errors.line) as unreadable_lines
-        from temp.main.{{ scan_table }} as errors
-        inner join temp.main.{{ scan_table }}_scans as scans
-            on errors.scan_id = scans.scan_id and errors.file_id = scans.file_id
-        group by scans.file_path
+            file_path,
+            list({'line_number': line_number, 'reject_error': reject_error} order by line_number) as unreadable_lines
+        from (
+            select
+                scans.file_path,
+                cast(errors.line as bigint) as line_number,
+                string_agg(distinct errors.error_type, ', ' order by errors.error_type) as reject_error
+            from temp.main.{{ scan_table }} as errors
+            inner join temp.main.{{ scan_table }}_scans as scans
+                on errors.scan_id = scans.scan_id and errors.file_id = scans.file_id
+            group by scans.file_path, errors.line
+        )
+        group by file_path
         {%- else %}
         select
             cast(null as varchar) as file_path,
-            cast(null as bigint) as unreadable_lines
+            cast(null as {{ unreadable_lines_type() }}) as unreadable_lines
         where false
         {%- endif %}
     ),
@@ -89,7 +97,7 @@
                 order by files.group_position
                 rows between unbounded preceding and 1 preceding
             ), 0) as group_row_offset,
-            coalesce(rejected.unreadable_lines, 0) as unreadable_lines
+            coalesce(rejected.unreadable_lines, cast([] as {{ unreadable_lines_type() }})) as unreadable_lines
         from files
         left join temp.main.{{ scan_table }}_returned as returned
             on files.file_path = returned.file_path
@@ -104,7 +112,7 @@
         cast(null as integer) as read_group,
         cast(null as integer) as group_position,
         cast(null as bigint) as group_row_offset,
-        cast(null as bigint) as unreadable_lines
+        cast(null as {{ unreadable_lines_type() }}) as unreadable_lines
     where false
     {%- endif %}
 {%- endmacro %}
@@ -115,11 +123,12 @@
 
 {% macro raw_file_scans(scan_table) -%}
     {#- A select of the batch's readable files as read by stg_click_events__lines (file_path,
-        read_group, group_position, group_row_offset, unreadable_lines), the scan part of
+        read_group, group_position, group_row_offset, unreadable_lines: a list of (line_number,
+        reject_error)), the scan part of
         stg_click_events__file_reads. Dispatched: DuckDB reads the temporary table that
         scan_raw_files() filled; Spark lists the read groups (raw_read_groups()) without reading
         the files: its reader numbers each file's rows from 1 (offset 0) and returns every line
-        (0 unreadable; unreadable_line_error() judges them in int_click_events_validated). -#}
+        (an empty list; unreadable_line_error() judges them in int_click_events_validated). -#}
     {{- return(adapter.dispatch('raw_file_scans', 'clickstream')(scan_table)) -}}
 {%- endmacro %}
 
@@ -141,7 +150,7 @@
         read_group,
         group_position,
         cast(0 as bigint) as group_row_offset,
-        cast(0 as bigint) as unreadable_lines
+        cast(array() as {{ unreadable_lines_type() }}) as unreadable_lines
     from values
     {%- for group in groups %}
         {%- set read_group = loop.index0 %}
@@ -156,9 +165,24 @@
         cast(null as int) as read_group,
         cast(null as int) as group_position,
         cast(null as bigint) as group_row_offset,
-        cast(null as bigint) as unreadable_lines
+        cast(null as {{ unreadable_lines_type() }}) as unreadable_lines
     where false
     {%- endif %}
+{%- endmacro %}
+
+
+{% macro unreadable_lines_type() -%}
+    {#- The SQL type of stg_click_events__file_reads.unreadable_lines: a list of
+        (line_number bigint, reject_error string) structs. Dispatched. -#}
+    {{- return(adapter.dispatch('unreadable_lines_type', 'clickstream')()) -}}
+{%- endmacro %}
+
+{% macro default__unreadable_lines_type() -%}
+    struct(line_number bigint, reject_error varchar)[]
+{%- endmacro %}
+
+{% macro spark__unreadable_lines_type() -%}
+    array<struct<line_number: bigint, reject_error: string>>
 {%- endmacro %}
 
 
@@ -186,64 +210,30 @@
 {%- endmacro %}
 
 
-{% macro scan_unreadable_raw_lines(rejects_table) -%}
-    {#- Pre-hook of stg_click_events__unreadable_lines: reads again, with the reader and options of
-        read_raw_lines(), only the batch files in which stg_click_events__file_reads counted
-        unreadable lines (usually none, so usually nothing is read), to collect those lines into
-        the connection's temporary table `<rejects_table>_found` (dt, file_name, line_number,
-        reject_error). The table always exists after the hook (empty without such files).
-        Dispatched; a no-op on Spark, whose reader returns every line. -#}
-    {{- return(adapter.dispatch('scan_unreadable_raw_lines', 'clickstream')(rejects_table)) -}}
-{%- endmacro %}
-
-{% macro default__scan_unreadable_raw_lines(rejects_table) -%}
-    {%- set file_reads = load_relation(ref('stg_click_events__file_reads')) if execute else none -%}
-    {%- set file_paths = run_query(
-        'select file_path from ' ~ file_reads ~ ' where unreadable_lines > 0 order by file_path'
-    ).columns[0].values() | list if file_reads is not none else [] -%}
-    {%- do run_query('drop table if exists temp.main.' ~ rejects_table) -%}
-    {%- do run_query('drop table if exists temp.main.' ~ rejects_table ~ '_scans') -%}
-    {%- set rejects_exist = false -%}
-    {%- if file_paths -%}
-        {%- do run_query('select count(*) from ' ~ read_raw_lines(file_paths, rejects_table)) -%}
-        {%- set rejects_exist = run_query(
-            "select count(*) from duckdb_tables() where temporary and table_name = '" ~ rejects_table ~ "'"
-        ).columns[0].values()[0] > 0 -%}
-    {%- endif -%}
-    create or replace temporary table {{ rejects_table }}_found as
-    {%- if rejects_exist %}
-    select
-        regexp_extract(scans.file_path, '/dt=([0-9]{4}-[0-9]{2}-[0-9]{2})/', 1)::date as dt,
-        regexp_extract(scans.file_path, '[^/]+$') as file_name,
-        cast(errors.line as bigint) as line_number,
-        string_agg(distinct errors.error_type, ', ' order by errors.error_type) as reject_error
-    from temp.main.{{ rejects_table }} as errors
-    inner join temp.main.{{ rejects_table }}_scans as scans
-        on errors.scan_id = scans.scan_id and errors.file_id = scans.file_id
-    group by 1, 2, 3
-    {%- else %}
-    {{ no_unreadable_lines() }}
-    {%- endif %}
-{%- endmacro %}
-
-{% macro spark__scan_unreadable_raw_lines(rejects_table) -%}
-{%- endmacro %}
-
-
-{% macro unreadable_raw_lines(rejects_table) -%}
+{% macro unreadable_raw_lines(file_reads) -%}
     {#- A select of the lines the reader rejected (dt, file_name, line_number, reject_error in
-        DuckDB's words, e.g. 'INVALID ENCODING'): on DuckDB the table that
-        scan_unreadable_raw_lines() filled; on Spark none (its reader returns every line, and
-        unreadable_line_error() judges them in int_click_events_validated). Dispatched. -#}
-    {{- return(adapter.dispatch('unreadable_raw_lines', 'clickstream')(rejects_table)) -}}
+        DuckDB's words, e.g. 'INVALID ENCODING'), one row per line of the unreadable_lines lists of
+        `file_reads` (stg_click_events__file_reads). Dispatched: on Spark none (its reader returns
+        every line, and unreadable_line_error() judges them in int_click_events_validated). -#}
+    {{- return(adapter.dispatch('unreadable_raw_lines', 'clickstream')(file_reads)) -}}
 {%- endmacro %}
 
-{% macro default__unreadable_raw_lines(rejects_table) -%}
-    select dt, file_name, line_number, reject_error
-    from temp.main.{{ rejects_table }}_found
+{% macro default__unreadable_raw_lines(file_reads) -%}
+    select
+        dt,
+        file_name,
+        unreadable_line.line_number,
+        unreadable_line.reject_error
+    from (
+        select
+            dt,
+            file_name,
+            unnest(unreadable_lines) as unreadable_line
+        from {{ file_reads }}
+    )
 {%- endmacro %}
 
-{% macro spark__unreadable_raw_lines(rejects_table) -%}
+{% macro spark__unreadable_raw_lines(file_reads) -%}
     {{ no_unreadable_lines() }}
 {%- endmacro %}
 
