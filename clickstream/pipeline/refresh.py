@@ -1,7 +1,11 @@
 """Refresh the clickstream warehouse from the raw landing zone, then export Parquet.
 
 Modes:
-- no option: process every landed day (``dt=``) not processed yet, one day at a time, in order;
+- no option: process every landed file not processed yet (audit.processed_files,
+  clickstream/pipeline/processed_files.py): every landed day (``dt=``) not processed yet, one day
+  at a time, in order, and the last processed day again, whole, when new files landed for it; a
+  processed file that changed, or a new file for an earlier processed day, is refused (exit 2)
+  with what to do;
 - ``--date D``: (re)process landing day D; it must not be earlier than the last processed day
   (use ``--full-refresh`` for that) and every earlier landed day must be processed;
 - ``--full-refresh``: rebuild every table from raw, in one run, then rewrite every export.
@@ -46,7 +50,7 @@ from clickstream.paths import (
     unread_entries,
     unread_summary,
 )
-from clickstream.pipeline import changes, dbt_vars
+from clickstream.pipeline import changes, dbt_vars, processed_files
 from clickstream.pipeline import export as export_parquet
 from clickstream.pipeline.audit import INTERRUPTED, RunAudit
 from clickstream.pipeline.contract import ContractError, dbt_target_path, quarantine_reasons
@@ -643,6 +647,35 @@ def check_order(landed: list[str], processed: list[str], run_date: str | None, p
         raise RefusedRequest(late_advice)
 
 
+def check_landing_changes(
+    landing: processed_files.LandingChanges, processed: list[str], prog: str, argv: list[str]
+) -> None:
+    """RefusedRequest when a processed landed file changed (landed files are immutable), or when a
+    new file landed for a processed day earlier than the last processed one: processing it would
+    change which copy of an event landed first on the later days, which are already processed."""
+    full_refresh = command_instead(prog, argv, "--full-refresh")
+    if landing.changed:
+        raise RefusedRequest(
+            f"Landed files never change, but {len(landing.changed)} processed file(s) did: "
+            f"{processed_files.listed(landing.changed)}. Put each back as it was processed (its size and "
+            "SHA-256 are in audit.processed_files) and land new content under a new name; or rebuild "
+            f"everything from the files as they are now: {full_refresh}"
+        )
+    last = processed[-1] if processed else None
+    done = set(processed)
+    late = [
+        path
+        for path in landing.new
+        if processed_files.landing_day_of(path) in done and processed_files.landing_day_of(path) < (last or "")
+    ]
+    if late:
+        raise RefusedRequest(
+            f"{len(late)} file(s) landed for a processed day earlier than the last processed landing day {last}: "
+            f"{processed_files.listed(late)}. Processing them now could change which copy of an event landed "
+            f"first on the later days. Rebuild everything from raw: {full_refresh}"
+        )
+
+
 # Columns added to a mart after warehouses were built with it (marts are on_schema_change: fail):
 # such a warehouse needs one full refresh, which the refresh says before dbt starts.
 ADDED_COLUMNS = {"agg_ingest_daily": ("unread_entries",)}
@@ -676,14 +709,23 @@ def check_failed_full_refresh(failed: dict[str, FailedBuild], prog: str, argv: l
         )
 
 
-def plan(landed: list[str], processed: list[str], run_date: str | None, full_refresh: bool) -> list[str]:
-    """The landing days to process, one step each (full refresh: all days in one step)."""
+def plan(
+    landed: list[str],
+    processed: list[str],
+    run_date: str | None,
+    full_refresh: bool,
+    new_file_days: list[str] | None = None,
+) -> list[str]:
+    """The landing days to process, one step each (full refresh: all days in one step): the days not
+    processed yet, and a processed day that new files landed for (check_landing_changes() allows
+    only the last one), processed again whole."""
     if full_refresh:
         return landed
     if run_date is not None:
         return [run_date]
     done = set(processed)
-    return [day for day in landed if day not in done]
+    reopened = {day for day in new_file_days or [] if day in done}
+    return sorted(reopened | {day for day in landed if day not in done})
 
 
 def build_parser(prog: str = "clickstream refresh") -> argparse.ArgumentParser:
@@ -692,7 +734,9 @@ def build_parser(prog: str = "clickstream refresh") -> argparse.ArgumentParser:
         description=(
             "Refresh the clickstream warehouse from raw files (dbt build with models and tests), "
             "then export changed Parquet partitions and print a summary per day. Without options, "
-            "processes every landed day not processed yet, in order."
+            "processes every landed file not processed yet: the days not processed yet, in order, and "
+            "the last processed day again if new files landed for it. A processed file that changed "
+            "is refused (landed files are immutable)."
         ),
     )
     mode = parser.add_mutually_exclusive_group()
@@ -808,6 +852,11 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
             check_upgraded(paths, args.target, prog, argv)
         check_failed_full_refresh(failed, prog, argv)
         check_order(landed, processed, run_date, prog, argv)
+        landing = processed_files.LandingChanges()
+        if not args.full_refresh:
+            records = processed_files.processed_files(paths.warehouse)
+            landing = processed_files.compare(paths.raw_root, records, processed)
+            check_landing_changes(landing, processed, prog, argv)
     except (RefusedRequest, WarehouseUnavailable, duckdb.Error) as error:
         if own_lock is not None:
             own_lock.release()
@@ -828,15 +877,22 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
         audit.start([])
         if not args.skip_freshness:
             freshness_check = start_freshness_check(paths, lock.pass_fds())
-        days = plan(landed, processed, run_date, args.full_refresh)
+        days = plan(landed, processed, run_date, args.full_refresh, landing.new_days())
         audit.set_landing_days(days)
+        if landing.missing:
+            print(
+                f"warning: {len(landing.missing)} processed file(s) are no longer in the landing zone: "
+                f"{processed_files.listed(landing.missing)}. Their rows stay; a full refresh from raw would "
+                "lose them.",
+                flush=True,
+            )
         if unread:  # before dbt starts; every entry in the audit, a few per reason on screen
             print(f"warning: {unread_summary(paths.raw_root, unread)}", flush=True)
             listing = "\n".join(f"{entry.path} ({entry.reason})" for entry in unread)
             audit.record_step("landing zone", "warn", 0.0, f"{len(unread)} unread entries:\n{listing}")
         if not days:
             status = "nothing_to_do"
-            print(f"Nothing to do: every landed day under {paths.raw_root} is processed.")
+            print(f"Nothing to do: every landed file under {paths.raw_root} is processed.")
             if not args.skip_export:
                 finish_exports(paths, audit, args.target)
         elif args.full_refresh:
@@ -871,6 +927,7 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
             except RefreshError as error:
                 advice = failed_threshold_advice(dbt_target_path(paths), extra_vars, run_date, prog, argv)
                 raise RefreshError(f"{error}{advice}") from error
+            processed_files.record_batch(paths, args.target, audit.run_id, args.full_refresh)
             print(summary.render(), flush=True)
             if summary.warnings:
                 print("quality warnings:\n" + "\n".join(summary.warnings), flush=True)

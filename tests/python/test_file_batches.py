@@ -1,0 +1,130 @@
+"""File-level batches: a refresh processes every landed file it has not processed yet, records
+each one (audit.processed_files), refuses a processed file that changed, and gives the tables a
+full refresh of the same landing zone gives."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+
+import pytest
+from conftest import Pipeline, event
+
+DAY1, DAY2 = "2024-01-10", "2024-01-11"
+
+
+def refresh_output(pipeline: Pipeline, *args: str) -> tuple[int, str]:
+    """Run `clickstream refresh` and return its exit code and what it printed (stdout + stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = pipeline.refresh(*args)
+    return code, out.getvalue() + err.getvalue()
+
+
+def land_first_day(pipeline: Pipeline) -> None:
+    pipeline.land(
+        DAY1,
+        "click_events+0+0000000000.jsonl",
+        [
+            event("e1", "u1", f"{DAY1}T10:00:00Z", page_url="/from-b-file"),
+            event("e2", "u1", f"{DAY1}T10:05:00Z"),
+            event("e3", "u2", f"{DAY1}T11:00:00Z"),
+        ],
+    )
+
+
+def test_a_file_landed_for_the_last_processed_day_is_processed_and_moves_the_first_landed_copy(
+    make_pipeline,
+) -> None:
+    incremental = make_pipeline("incremental")
+    land_first_day(incremental)
+    assert incremental.refresh() == 0
+    # Later, a file whose name sorts before the processed one lands for the same day: its copy
+    # of e1 is now the first landed copy, as a full refresh of the landing zone would say.
+    incremental.land(
+        DAY1,
+        "a.jsonl",
+        [
+            event("e1", "u1", f"{DAY1}T10:00:00Z", page_url="/from-a-file"),
+            event("e4", "u3", f"{DAY1}T12:00:00Z"),
+        ],
+    )
+    assert incremental.refresh() == 0
+    assert incremental.query("select page_url, file_name from main.fct_events where event_id = 'e1'") == [
+        ("/from-a-file", "a.jsonl")
+    ]
+    recorded = incremental.query("select file_name from audit.processed_files order by file_name, processed_at")
+    assert recorded == [("a.jsonl",), ("click_events+0+0000000000.jsonl",), ("click_events+0+0000000000.jsonl",)]
+
+    full = make_pipeline("full", raw_root=incremental.paths.raw_root)
+    assert full.refresh("--full-refresh") == 0
+    assert incremental.snapshot() == full.snapshot()
+
+
+def test_a_rerun_with_nothing_new_starts_no_dbt_build(pipeline: Pipeline) -> None:
+    land_first_day(pipeline)
+    assert pipeline.refresh() == 0
+    code, output = refresh_output(pipeline)
+    assert code == 0
+    assert "Nothing to do: every landed file" in output
+    [(status, invocations)] = pipeline.query(
+        "select status, dbt_invocation_ids from audit.refresh_runs order by started_at desc limit 1"
+    )
+    assert (status, invocations) == ("nothing_to_do", "")
+
+
+@pytest.mark.parametrize("change", ["appended", "same_size"])
+def test_a_processed_file_that_changed_is_refused_naming_it(pipeline: Pipeline, change: str) -> None:
+    land_first_day(pipeline)
+    assert pipeline.refresh() == 0
+    path = pipeline.paths.raw_root / "click_events" / f"dt={DAY1}" / "click_events+0+0000000000.jsonl"
+    body = path.read_bytes()
+    if change == "appended":
+        path.write_bytes(body + event("e9", "u9", f"{DAY1}T13:00:00Z") + b"\n")
+    else:
+        path.write_bytes(body.replace(b"u2", b"u7"))
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    before = pipeline.snapshot()
+    code, output = refresh_output(pipeline)
+    assert code == 2
+    assert str(path) in output and "never change" in output and "--full-refresh" in output
+    assert pipeline.snapshot() == before
+    # the explicit rebuild from raw reads the file as it is now
+    assert pipeline.refresh("--full-refresh") == 0
+    assert pipeline.refresh() == 0
+
+
+def test_a_touched_but_unchanged_file_is_not_refused(pipeline: Pipeline) -> None:
+    land_first_day(pipeline)
+    assert pipeline.refresh() == 0
+    path = pipeline.paths.raw_root / "click_events" / f"dt={DAY1}" / "click_events+0+0000000000.jsonl"
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    code, output = refresh_output(pipeline)
+    assert code == 0 and "Nothing to do" in output
+
+
+def test_a_file_landed_for_an_older_processed_day_is_refused_naming_it(pipeline: Pipeline) -> None:
+    land_first_day(pipeline)
+    pipeline.land(DAY2, "click_events+0+0000000001.jsonl", [event("e5", "u1", f"{DAY2}T09:00:00Z")])
+    assert pipeline.refresh() == 0
+    late = pipeline.land(DAY1, "late.jsonl", [event("e6", "u4", f"{DAY1}T15:00:00Z")])
+    code, output = refresh_output(pipeline)
+    assert code == 2
+    assert late.relative_to(pipeline.paths.raw_root).as_posix() in output
+    assert f"last processed landing day {DAY2}" in output and "--full-refresh" in output
+    assert pipeline.refresh("--full-refresh") == 0
+    assert pipeline.query("select count(*) from main.fct_events where event_id = 'e6'") == [(1,)]
+
+
+def test_a_processed_file_removed_from_the_landing_zone_is_a_warning(pipeline: Pipeline) -> None:
+    land_first_day(pipeline)
+    extra = pipeline.land(DAY1, "z.jsonl", [event("e7", "u5", f"{DAY1}T16:00:00Z")])
+    assert pipeline.refresh() == 0
+    extra.unlink()
+    code, output = refresh_output(pipeline)
+    assert code == 0
+    assert "no longer in the landing zone" in output and "z.jsonl" in output
+    assert pipeline.query("select count(*) from main.fct_events where event_id = 'e7'") == [(1,)]
