@@ -36,6 +36,11 @@ def event(event_id: str, user_id: str, ts: object, event_type: str = "page_view"
     return json.dumps(payload).encode()
 
 
+def exported_files(root: Path) -> dict[str, bytes]:
+    """Every exported data file under an export root (path under the root -> bytes)."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.parquet"))}
+
+
 def run_dbt(
     paths: PipelinePaths, *arguments: str, work_dir: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:

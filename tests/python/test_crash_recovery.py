@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Pipeline
+from conftest import Pipeline, exported_files
 
 from clickstream.pipeline import export as export_parquet
 
@@ -98,11 +98,6 @@ def on_change(path: Path) -> Callable[[float], bool]:
 
 def on_exists(path: Path) -> Callable[[float], bool]:
     return lambda _elapsed: path.exists()
-
-
-def exported_files(root: Path) -> dict[str, bytes]:
-    """Every exported data file (path under the export root -> bytes)."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.parquet"))}
 
 
 def land_sample(raw_root: Path) -> None:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Pipeline, event
+from conftest import Pipeline, event, exported_files
 
 from clickstream.paths import PipelinePaths
 
@@ -62,10 +62,6 @@ def refresh(pipeline: Pipeline) -> subprocess.CompletedProcess:
 def land_day(pipeline: Pipeline, day: str, events: int) -> None:
     lines = [event(f"{day}-{i}", f"u{i % 17}", f"{day}T{i % 24:02d}:{i % 60:02d}:00Z") for i in range(events)]
     pipeline.land(day, "a.jsonl", lines)
-
-
-def exported_files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.parquet"))}
 
 
 def test_a_refresh_on_a_full_disk_says_so_and_the_next_one_after_freeing_space_completes(
