@@ -62,3 +62,19 @@ def int_at_least(minimum: int) -> Callable[[str], int]:
 
     parse.__name__ = f"integer >= {minimum}"  # argparse names the type in some messages
     return parse
+
+
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+def seconds_arg(text: str) -> float:
+    """An option's duration: seconds as a number, or with a unit s, m or h (60, 60s, 5m, 1h); > 0."""
+    unit = text[-1:].lower() if text[-1:].lower() in DURATION_UNITS else "s"
+    number = text[:-1] if text[-1:].lower() in DURATION_UNITS else text
+    try:
+        value = float(number) * DURATION_UNITS[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a duration such as 60, 60s, 5m or 1h, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {text!r}")
+    return value

@@ -38,7 +38,7 @@ from typing import Any
 import duckdb
 
 from clickstream.ingest import file_check
-from clickstream.options import date_arg, int_at_least
+from clickstream.options import date_arg, int_at_least, seconds_arg
 from clickstream.paths import (
     PROJECT_ROOT,
     PipelinePaths,
@@ -50,7 +50,7 @@ from clickstream.paths import (
     unread_entries,
     unread_summary,
 )
-from clickstream.pipeline import changes, dbt_vars, processed_files
+from clickstream.pipeline import changes, dbt_vars, follow, processed_files
 from clickstream.pipeline import export as export_parquet
 from clickstream.pipeline.audit import INTERRUPTED, RunAudit
 from clickstream.pipeline.contract import ContractError, dbt_target_path, quarantine_reasons
@@ -750,6 +750,18 @@ def build_parser(prog: str = "clickstream refresh") -> argparse.ArgumentParser:
     mode.add_argument(
         "--full-refresh", action="store_true", help="rebuild every table from raw and rewrite every export partition"
     )
+    mode.add_argument(
+        "--follow",
+        action="store_true",
+        help="keep running: every --every, refresh when new files have landed (and not otherwise); "
+        "SIGTERM or Ctrl-C stops (docs/operations.md)",
+    )
+    parser.add_argument(
+        "--every",
+        type=seconds_arg,
+        metavar="DURATION",
+        help="with --follow: how often to look for new files, e.g. 30s, 5m (default: 60s)",
+    )
     add_path_options(
         parser,
         raw_root="raw landing zone",
@@ -823,9 +835,20 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
     extra_vars = args.vars
     # Every option is checked before the lock is taken and anything is opened or written.
     try:
+        if args.every is not None and not args.follow:
+            raise RefusedRequest("--every sets how often --follow looks for new files: add --follow, or drop --every.")
         problems = path_problems(paths, "raw_root", "warehouse", "export_root")
         if problems:
             raise RefusedRequest("; ".join(problems) + ".")
+        if args.follow:
+            paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
+            once = argv_without(argv, ("--every",), ("--follow",))
+            return follow.follow(
+                paths,
+                args.every or 60.0,
+                run_refresh=lambda: main(once, prog, lock),
+                processed_days=lambda: processed_days(paths, args.target),
+            )
         landed = landed_days(paths.raw_root)
         unread = unread_entries(paths.raw_root)
         if unread and args.strict_landing_zone:
