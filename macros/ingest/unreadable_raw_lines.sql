@@ -107,13 +107,7 @@
 
     select * from final
     {%- else %}
-    select
-        cast(null as varchar) as file_path,
-        cast(null as integer) as read_group,
-        cast(null as integer) as group_position,
-        cast(null as bigint) as group_row_offset,
-        cast(null as {{ unreadable_lines_type() }}) as unreadable_lines
-    where false
+    {{ no_raw_file_scans() }}
     {%- endif %}
 {%- endmacro %}
 
@@ -160,6 +154,12 @@
     {%- endfor %}
         as files (file_path, read_group, group_position)
     {%- else %}
+    {{ no_raw_file_scans() }}
+    {%- endif %}
+{%- endmacro %}
+
+{% macro no_raw_file_scans() -%}
+    {#- A select of no row with the columns of raw_file_scans() (engine-neutral types). -#}
     select
         cast(null as string) as file_path,
         cast(null as int) as read_group,
@@ -167,7 +167,6 @@
         cast(null as bigint) as group_row_offset,
         cast(null as {{ unreadable_lines_type() }}) as unreadable_lines
     where false
-    {%- endif %}
 {%- endmacro %}
 
 
@@ -189,10 +188,16 @@
 {% macro batch_read_groups() -%}
     {#- The read groups recorded in stg_click_events__file_reads, as a list of lists of paths in
         scan order (what stg_click_events__lines reads, one scan per group); an empty list when
-        not executing or before the batch is chosen. Runs one query when the model is compiled. -#}
-    {%- set file_reads = load_relation(ref('stg_click_events__file_reads')) if execute else none -%}
-    {%- if file_reads is none -%}
+        not executing, a compiler error when that model is not built. Runs one query when the
+        model is compiled. -#}
+    {%- if not execute -%}
         {{- return([]) -}}
+    {%- endif -%}
+    {%- set file_reads = load_relation(ref('stg_click_events__file_reads')) -%}
+    {%- if file_reads is none -%}
+        {{- exceptions.raise_compiler_error(
+            "stg_click_events__lines reads the files that stg_click_events__file_reads lists, which is not built "
+            ~ "in this warehouse: build it first, e.g. dbt build --select +stg_click_events__lines") -}}
     {%- endif -%}
     {%- set rows = run_query(
         'select read_group, file_path from ' ~ file_reads ~ ' order by read_group, group_position'

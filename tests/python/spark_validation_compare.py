@@ -6,7 +6,7 @@ Lands one raw landing zone with
   (b) a `clickstream generate` sample with every kind of noise,
   (c) hand-written edge lines (IPs of each kind, escapes, nested properties, extra fields,
       huge epoch milliseconds, fractions, offsets, JSON leniencies, over-long lines),
-runs `dbt seed` + `dbt run --select stg_click_events__files stg_click_events__lines
+runs `dbt seed` + `dbt run --select stg_click_events__files stg_click_events__file_reads (...) stg_click_events__lines
 int_click_events_validated --full-refresh` on DuckDB and on Spark (session target, this
 project's data/spark/session), and compares every row and column (as text, ordered by dt,
 file_name, line_number). Exit code 0 when equal.
@@ -31,7 +31,13 @@ from clickstream.paths import PROJECT_ROOT, PipelinePaths
 from clickstream.pipeline.contract import EVENT_FIELDS
 
 VENV_BIN = Path(sys.executable).parent
-MODELS = ["stg_click_events__files", "stg_click_events__lines", "int_click_events_validated"]
+MODELS = [
+    "stg_click_events__files",
+    "stg_click_events__file_reads",
+    "stg_click_events__unreadable_lines",
+    "stg_click_events__lines",
+    "int_click_events_validated",
+]
 # small enough for an over-long fixture line, large enough for the 1 MB line of the rules fixture
 MAX_LINE_BYTES = 1_100_000
 EDGE_DT = "2024-01-11"

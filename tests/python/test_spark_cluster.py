@@ -197,6 +197,7 @@ def test_raw_lines_read_on_the_cluster_equal_duckdbs(cluster: Cluster, tmp_path:
         "run",
         "--select",
         "stg_click_events__files",
+        "stg_click_events__file_reads",
         "stg_click_events__lines",
         "--vars",
         json.dumps({"raw_root": str(raw_root)}),
