@@ -61,15 +61,16 @@ test: setup spark-setup browser ## run every test (set-up included) and the lint
 spark-then-lint: spark-setup
 	@status=0; $(MAKE) --no-print-directory test-spark || status=1; $(MAKE) --no-print-directory lint || status=1; exit $$status
 
-test-main: setup ## the tests not marked spark or benchmark
+test-main: setup ## the tests not marked spark, benchmark or second_lane
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
-		--durations=$(TEST_DURATIONS) -m "not spark and not benchmark"
+		--durations=$(TEST_DURATIONS) -m "not spark and not benchmark and not second_lane"
 
-# The benchmark's smoke runs (marked benchmark) share the Spark suite's lane: it ends minutes
-# before the main suite, which they would otherwise lengthen.
-test-spark: spark-setup ## the tests marked spark (a real local Spark cluster), then those marked benchmark
+# The benchmark's smoke runs (marked benchmark) and the follower's process tests (marked
+# second_lane) share the Spark suite's lane: it ends minutes before the main suite, which they
+# would otherwise lengthen.
+test-spark: spark-setup ## the tests marked spark (a real local Spark cluster), then those marked benchmark or second_lane
 	@mkdir -p test-artifacts
-	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=$(TEST_DURATIONS) --basetemp=$(CURDIR)/test-artifacts/spark-pytest -m "spark or benchmark"
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=$(TEST_DURATIONS) --basetemp=$(CURDIR)/test-artifacts/spark-pytest -m "spark or benchmark or second_lane"
 
 # SQL linting renders the models against an empty landing zone, so the result never depends on
 # what happens to be under data/raw. dbt-bouncer judges the dbt metadata (naming by folder, key

@@ -188,13 +188,16 @@
 {% macro batch_read_groups() -%}
     {#- The read groups recorded in stg_click_events__file_reads, as a list of lists of paths in
         scan order (what stg_click_events__lines reads, one scan per group); an empty list when
-        not executing, a compiler error when that model is not built. Runs one query when the
-        model is compiled. -#}
+        not executing or before any batch is chosen (no stg_click_events__files either: a
+        linter's empty target), a compiler error when the batch is chosen but that model is not
+        built. Runs one query when the model is compiled. -#}
     {%- if not execute -%}
         {{- return([]) -}}
     {%- endif -%}
     {%- set file_reads = load_relation(ref('stg_click_events__file_reads')) -%}
-    {%- if file_reads is none -%}
+    {%- if file_reads is none and load_relation(ref('stg_click_events__files')) is none -%}
+        {{- return([]) -}}
+    {%- elif file_reads is none -%}
         {{- exceptions.raise_compiler_error(
             "stg_click_events__lines reads the files that stg_click_events__file_reads lists, which is not built "
             ~ "in this warehouse: build it first, e.g. dbt build --select +stg_click_events__lines") -}}

@@ -16,7 +16,7 @@ from conftest import Pipeline, event, exported_files
 
 from clickstream.paths import PROJECT_ROOT
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.second_lane]
 
 DAY1, DAY2 = "2024-01-10", "2024-01-11"
 

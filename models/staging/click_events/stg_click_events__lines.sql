@@ -1,4 +1,5 @@
 {{ config(materialized='view') }}
+-- depends_on: {{ ref('stg_click_events__files') }}
 {#- Every line of the batch's raw files as text, with its file and its row index in the file:
     a view, so the raw text is read once, by int_click_events_validated, and never stored. The
     files are read by a bounded number of scans (stg_click_events__file_reads: one scan per read
