@@ -24,43 +24,27 @@ from collections.abc import Callable
 
 import duckdb
 
-from clickstream.paths import PipelinePaths, landed_days
-from clickstream.pipeline import processed_files
+from clickstream.paths import PipelinePaths
 from clickstream.pipeline.warehouse import WarehouseUnavailable
 
 LOG = logging.getLogger("clickstream.follow")
 
 
-def work_waiting(paths: PipelinePaths, processed: list[str]) -> bool:
-    """True when a refresh would have something to do: a landed file not recorded as processed,
-    a processed file that changed (the refresh then says so), or a landed day not processed."""
-    records = processed_files.processed_files(paths.warehouse)
-    landing = processed_files.compare(paths.raw_root, records, processed)
-    done = set(processed)
-    return bool(landing.new or landing.changed or any(day not in done for day in landed_days(paths.raw_root)))
-
-
-def follow(
-    paths: PipelinePaths,
-    every: float,
-    run_refresh: Callable[[], int],
-    processed_days: Callable[[], list[str]],
-    max_batches: int | None = None,
-) -> int:
-    """Run `run_refresh` whenever work_waiting(), checking every `every` seconds, until SIGTERM or
-    Ctrl-C (or `max_batches` refreshes, for tests). Returns the exit code."""
+def follow(paths: PipelinePaths, every: float, work_waiting: Callable[[], bool], run_refresh: Callable[[], int]) -> int:
+    """Run `run_refresh` whenever `work_waiting()` (what a refresh would process: refresh.py's
+    has_work()), checking every `every` seconds, until SIGTERM or Ctrl-C. Returns the exit code."""
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     print(
         f"Following {paths.raw_root} every {every:g} s (warehouse {paths.warehouse}); Ctrl-C or SIGTERM stops.",
         flush=True,
     )
-    batches, last_error, running = 0, None, False
+    last_error, running = None, False
     try:
         while not stop.is_set():
             started = time.monotonic()
             try:
-                waiting = work_waiting(paths, processed_days())
+                waiting = work_waiting()
             except (WarehouseUnavailable, duckdb.Error) as error:  # another command holds the warehouse
                 LOG.info("warehouse busy (%s); checking again in %g s", str(error).splitlines()[0], every)
                 waiting = False
@@ -68,15 +52,12 @@ def follow(
                 running = True
                 code = run_refresh()
                 running = False
-                batches += 1
                 if code == 128 + signal.SIGTERM:
                     return code
                 error = None if code == 0 else f"exit {code}"
                 if error and error != last_error:
                     print(f"follow: the refresh failed ({error}); trying again in {every:g} s", flush=True)
                 last_error = error
-                if max_batches is not None and batches >= max_batches:
-                    return code
             stop.wait(max(0.0, every - (time.monotonic() - started)))
     except KeyboardInterrupt:
         print("follow: stopped (Ctrl-C)", flush=True)

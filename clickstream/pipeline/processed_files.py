@@ -56,7 +56,6 @@ class ProcessedFile:
     """The latest record of one processed landed file."""
 
     file_path: str  # relative to the raw root: click_events/dt=YYYY-MM-DD/<name>
-    dt: str
     size_bytes: int | None
     mtime_ns: int | None
     sha256: str | None
@@ -93,7 +92,7 @@ def processed_files(warehouse: Path) -> dict[str, ProcessedFile] | None:
         if not exists:
             return None
         rows = con.execute(
-            "select file_path, cast(dt as varchar), size_bytes, mtime_ns, sha256 from audit.processed_files "
+            "select file_path, size_bytes, mtime_ns, sha256 from audit.processed_files "
             "qualify row_number() over (partition by file_path order by processed_at desc, run_id desc) = 1"
         ).fetchall()
     return {row[0]: ProcessedFile(*row) for row in rows}

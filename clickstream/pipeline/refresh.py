@@ -663,11 +663,7 @@ def check_landing_changes(
         )
     last = processed[-1] if processed else None
     done = set(processed)
-    late = [
-        path
-        for path in landing.new
-        if processed_files.landing_day_of(path) in done and processed_files.landing_day_of(path) < (last or "")
-    ]
+    late = [path for path in landing.new if processed_files.landing_day_of(path) in done - {last}]
     if late:
         raise RefusedRequest(
             f"{len(late)} file(s) landed for a processed day earlier than the last processed landing day {last}: "
@@ -726,6 +722,14 @@ def plan(
     done = set(processed)
     reopened = {day for day in new_file_days or [] if day in done}
     return sorted(reopened | {day for day in landed if day not in done})
+
+
+def has_work(paths: PipelinePaths, target: str) -> bool:
+    """Whether a plain refresh would do something now (what `--follow` checks at each tick): a day
+    plan() would process, or a processed file that changed (the refresh then refuses, naming it)."""
+    processed = processed_days(paths, target)
+    landing = processed_files.compare(paths.raw_root, processed_files.processed_files(paths.warehouse), processed)
+    return bool(landing.changed or plan(landed_days(paths.raw_root), processed, None, False, landing.new_days()))
 
 
 def build_parser(prog: str = "clickstream refresh") -> argparse.ArgumentParser:
@@ -846,8 +850,8 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
             return follow.follow(
                 paths,
                 args.every or 60.0,
+                work_waiting=lambda: has_work(paths, args.target),
                 run_refresh=lambda: main(once, prog, lock),
-                processed_days=lambda: processed_days(paths, args.target),
             )
         landed = landed_days(paths.raw_root)
         unread = unread_entries(paths.raw_root)

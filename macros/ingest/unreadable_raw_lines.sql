@@ -53,14 +53,7 @@
     with
 
     files as (
-        select * from (values
-        {%- for group in groups %}
-            {%- set read_group = loop.index0 %}
-            {%- for path in group %}
-            ('{{ path | replace("'", "''") }}', {{ read_group }}, {{ loop.index }}){{ ',' if not loop.last }}
-            {%- endfor %}{{ ',' if not loop.last }}
-        {%- endfor %}
-        ) as files (file_path, read_group, group_position)
+        {{ read_group_files(groups) }}
     ),
 
     rejected as (
@@ -145,17 +138,30 @@
         group_position,
         cast(0 as bigint) as group_row_offset,
         cast(array() as {{ unreadable_lines_type() }}) as unreadable_lines
-    from values
-    {%- for group in groups %}
-        {%- set read_group = loop.index0 %}
-        {%- for path in group %}
-        ('{{ path | replace("\\", "\\\\") | replace("'", "\\'") }}', {{ read_group }}, {{ loop.index }}){{ ',' if not loop.last }}
-        {%- endfor %}{{ ',' if not loop.last }}
-    {%- endfor %}
-        as files (file_path, read_group, group_position)
+    from ({{ read_group_files(groups) }}) as files
     {%- else %}
     {{ no_raw_file_scans() }}
     {%- endif %}
+{%- endmacro %}
+
+{% macro read_group_files(groups) -%}
+    {#- A select of the files of `groups` (raw_read_groups()): file_path, read_group (0-based) and
+        group_position (1-based, the scan's order), one row per file. Engine-neutral; the paths
+        are quoted as stg_click_events__files quotes them (quotes doubled, which both engines
+        read back as one quote), so the two join on file_path. -#}
+    select
+        file_path,
+        read_group,
+        group_position
+    from (
+        values
+        {%- for group in groups %}
+            {%- set read_group = loop.index0 %}
+            {%- for path in group %}
+        ('{{ path | replace("'", "''") }}', {{ read_group }}, {{ loop.index }}){{ ',' if not loop.last }}
+            {%- endfor %}{{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as read_group_files (file_path, read_group, group_position)
 {%- endmacro %}
 
 {% macro no_raw_file_scans() -%}
