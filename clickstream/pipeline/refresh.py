@@ -132,9 +132,12 @@ def failed_builds(paths: PipelinePaths) -> dict[str, FailedBuild]:
         )
         for day in filter(None, days):
             latest[day] = FailedBuild(run_id, mode, tuple(failing)) if failing else None
-    # a failure followed by a later day's successful build (an older version went on) is superseded
-    built = max((day for day, build in latest.items() if build is None), default="")
-    return {day: build for day, build in sorted(latest.items()) if build is not None and day > built}
+            if not failing:
+                # a failure that a later day's successful build followed (an older version went on)
+                # is superseded; an earlier day's build after it (a replay) does not supersede it
+                for earlier in [other for other, build in latest.items() if build is not None and other < day]:
+                    latest[earlier] = None
+    return {day: build for day, build in sorted(latest.items()) if build is not None}
 
 
 def processed_days(paths: PipelinePaths, target: str) -> list[str]:
@@ -192,6 +195,7 @@ def run_dbt(
     pass_fds: tuple[int, ...] = (),
     run_date: str | None = None,
     unread: dict[str, int] | None = None,
+    replay_from: str | None = None,
 ) -> subprocess.CompletedProcess:
     """Run one dbt command against this warehouse (its own target and log directories); pass_fds:
     the warehouse lock's descriptor (WarehouseLock.pass_fds()), so dbt holds the lock while it runs;
@@ -199,9 +203,12 @@ def run_dbt(
     refresh_batch_files()), none: every pending day. Passed in the environment rather than as
     --vars, because a --vars value that changes every run makes dbt re-parse the whole project;
     unread: the unread entries per landing day (paths.unread_counts()), which agg_ingest_daily
-    counts (environment CLICKSTREAM_UNREAD_ENTRIES, macro unread_entries_count())."""
+    counts (environment CLICKSTREAM_UNREAD_ENTRIES, macro unread_entries_count()); replay_from: process
+    every landed day from this one on, processed or not (environment CLICKSTREAM_REPLAY_FROM, read by
+    refresh_batch_files(); replay_from())."""
     command, env = dbt_command(paths, arguments, target, dbt_target_path(paths), paths.warehouse.parent / "dbt_logs")
     env["CLICKSTREAM_RUN_DATE"] = run_date or ""
+    env["CLICKSTREAM_REPLAY_FROM"] = replay_from or ""
     env["CLICKSTREAM_UNREAD_ENTRIES"] = json.dumps(unread or {}, sort_keys=True)
     return subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, pass_fds=pass_fds)
 
@@ -233,6 +240,7 @@ def run_dbt_build(
     unit_tests: bool = False,
     pass_fds: tuple[int, ...] = (),
     unread: dict[str, int] | None = None,
+    replay_from: str | None = None,
 ) -> None:
     """Run `dbt build` for one refresh step: models with their data tests, the dbt unit tests only
     when unit_tests (they check the SQL, not the data: dbt advises running them in development and
@@ -256,7 +264,7 @@ def run_dbt_build(
     if threads:
         arguments += ["--threads", str(threads)]
     target_path = dbt_target_path(paths)
-    result = run_dbt(paths, arguments, target, pass_fds, run_date, unread)
+    result = run_dbt(paths, arguments, target, pass_fds, run_date, unread, replay_from)
     output = result.stdout + result.stderr
     if result.returncode != 0 and is_disk_full(output):
         raise RefreshError(disk_full_message("the dbt build", pipeline_dirs(paths)))
@@ -452,15 +460,28 @@ def refresh_step(
     unit_tests: bool = False,
     pass_fds: tuple[int, ...] = (),
     unread: list[UnreadEntry] | None = None,
+    replay_from: str | None = None,
 ) -> RunSummary:
     """One dbt build plus its export, recorded in the run audit; returns its summary. unread: the
-    landing zone's unread entries (paths.unread_entries()), counted in agg_ingest_daily per day."""
+    landing zone's unread entries (paths.unread_entries()), counted in agg_ingest_daily per day;
+    replay_from: the first of `days`, which replace every landing day from it on although some are
+    processed already (replay_from())."""
     started = time.monotonic()
     file_check.ensure_checked(paths, days)  # file-level quarantine: dbt reads only checked files
     counts = {day: count for day, count in unread_counts(unread or []).items() if day in days}
     try:
         run_dbt_build(
-            paths, run_date, full_refresh, threads, extra_vars, target, skip_tests, unit_tests, pass_fds, counts
+            paths,
+            run_date,
+            full_refresh,
+            threads,
+            extra_vars,
+            target,
+            skip_tests,
+            unit_tests,
+            pass_fds,
+            counts,
+            replay_from,
         )
     finally:
         audit.record_dbt_invocation(dbt_target_path(paths) / "run_results.json", f"dbt build {label}")
@@ -612,47 +633,37 @@ def check_landed(paths: PipelinePaths, landed: list[str], run_date: str | None) 
 
 
 def check_order(landed: list[str], processed: list[str], run_date: str | None, prog: str, argv: list[str]) -> None:
-    """RefusedRequest when the request would break the landing order that "the first landed copy
-    of an event wins" relies on: --date earlier than the last processed day, --date while an
-    earlier landed day is pending, or a pending day earlier than the last processed one (landed
-    late). The same rules as the macro refresh_batch_files(), which stays as plain dbt's check;
-    here they are checked before dbt starts, with the command to run instead."""
+    """RefusedRequest when --date would break the landing order that "the first landed copy of an
+    event wins" relies on: --date earlier than the last processed day, or --date while an earlier
+    landed day is pending. (Without --date, a day that landed late is replayed: plan().) The same
+    rules as the macro refresh_batch_files(), which stays as plain dbt's check; here they are
+    checked before dbt starts, with the command to run instead."""
+    if run_date is None:
+        return
     last = processed[-1] if processed else None
+    if last is not None and run_date < last:
+        raise RefusedRequest(
+            f"dt={run_date} is earlier than the last processed landing day {last}: reprocessing it alone "
+            "could change which copy of an event landed first and leave later days inconsistent. "
+            f"For files that landed late for it, refresh without --date: {command_instead(prog, argv)} (it "
+            f"processes that day and every later one again). Rebuild everything from raw instead: "
+            f"{command_instead(prog, argv, '--full-refresh')}"
+        )
     done = set(processed)
-    pending = [day for day in landed if day not in done]
-    late = [day for day in pending if last is not None and day < last]
-    full_refresh = command_instead(prog, argv, "--full-refresh")
-    late_advice = (
-        f"Landed day {late[0]} is not processed but is earlier than the last processed landing day {last} "
-        "(landed late?): processing it now could change which copy of an event landed first. Rebuild "
-        f"everything from raw: {full_refresh}"
-        if late
-        else ""
-    )
-    if run_date is not None:
-        if last is not None and run_date < last:
-            raise RefusedRequest(
-                f"dt={run_date} is earlier than the last processed landing day {last}: reprocessing it alone "
-                "could change which copy of an event landed first and leave later days inconsistent. "
-                f"Rebuild everything from raw instead: {full_refresh}"
-            )
-        earlier = [day for day in pending if day < run_date]
-        if earlier:
-            raise RefusedRequest(
-                f"Landed day(s) {listed_days(earlier)} before dt={run_date} are not processed yet; days are "
-                "processed in landing order. "
-                + (late_advice or f"Process every pending day in order first: {command_instead(prog, argv)}")
-            )
-    elif late:
-        raise RefusedRequest(late_advice)
+    earlier = [day for day in landed if day not in done and day < run_date]
+    if earlier:
+        raise RefusedRequest(
+            f"Landed day(s) {listed_days(earlier)} before dt={run_date} are not processed yet; days are "
+            f"processed in landing order. Process every pending day in order first: {command_instead(prog, argv)}"
+        )
 
 
 def check_landing_changes(
-    landing: processed_files.LandingChanges, processed: list[str], prog: str, argv: list[str]
+    landing: processed_files.LandingChanges, replay_first: str | None, prog: str, argv: list[str]
 ) -> None:
     """RefusedRequest when a processed landed file changed (landed files are immutable), or when a
-    new file landed for a processed day earlier than the last processed one: processing it would
-    change which copy of an event landed first on the later days, which are already processed."""
+    processed file of a landing day that this refresh replaces is gone (replay_first: the first day
+    of a replay, replay_from()): replacing its day would drop that file's rows."""
     full_refresh = command_instead(prog, argv, "--full-refresh")
     if landing.changed:
         raise RefusedRequest(
@@ -661,14 +672,13 @@ def check_landing_changes(
             "SHA-256 are in audit.processed_files) and land new content under a new name; or rebuild "
             f"everything from the files as they are now: {full_refresh}"
         )
-    last = processed[-1] if processed else None
-    done = set(processed)
-    late = [path for path in landing.new if processed_files.landing_day_of(path) in done - {last}]
-    if late:
+    gone = [path for path in landing.missing if replay_first and processed_files.landing_day_of(path) >= replay_first]
+    if gone:
         raise RefusedRequest(
-            f"{len(late)} file(s) landed for a processed day earlier than the last processed landing day {last}: "
-            f"{processed_files.listed(late)}. Processing them now could change which copy of an event landed "
-            f"first on the later days. Rebuild everything from raw: {full_refresh}"
+            f"Files landed late, so this refresh would process every landing day from {replay_first} on again, but "
+            f"{len(gone)} processed file(s) of those days are no longer in the landing zone: "
+            f"{processed_files.listed(gone)}; processing their days again would drop their rows. Put them back, "
+            f"or rebuild everything from the files as they are now: {full_refresh}"
         )
 
 
@@ -712,16 +722,27 @@ def plan(
     full_refresh: bool,
     new_file_days: list[str] | None = None,
 ) -> list[str]:
-    """The landing days to process, one step each (full refresh: all days in one step): the days not
-    processed yet, and a processed day that new files landed for (check_landing_changes() allows
-    only the last one), processed again whole."""
+    """The landing days to process, in order, one step each (full refresh: all days in one step):
+    the days not processed yet, and the processed days that new files landed for. A refresh keeps
+    "the first landed copy of an event wins" as a full refresh would decide it, so from the first
+    day it processes, it processes every later landed day again too (a replay: replay_from())."""
     if full_refresh:
         return landed
     if run_date is not None:
         return [run_date]
     done = set(processed)
-    reopened = {day for day in new_file_days or [] if day in done}
-    return sorted(reopened | {day for day in landed if day not in done})
+    due = {day for day in new_file_days or [] if day in done} | {day for day in landed if day not in done}
+    if not due:
+        return []
+    return [day for day in landed if day >= min(due)]
+
+
+def replay_from(days: list[str], processed: list[str]) -> str | None:
+    """The first of plan()'s days when it is earlier than the last processed day, else None. Such
+    days are processed in one step, a replay (environment CLICKSTREAM_REPLAY_FROM): one dbt build
+    replaces every landing day from the first on, so its data tests see the days consistent (a step
+    per day would leave the later days' sessions half removed while the first day is tested)."""
+    return days[0] if days and processed and days[0] < processed[-1] else None
 
 
 def has_work(paths: PipelinePaths, target: str) -> bool:
@@ -883,7 +904,8 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
         if not args.full_refresh:
             records = processed_files.processed_files(paths.warehouse)
             landing = processed_files.compare(paths.raw_root, records, processed)
-            check_landing_changes(landing, processed, prog, argv)
+        days = plan(landed, processed, run_date, args.full_refresh, landing.new_days())
+        check_landing_changes(landing, replay_from(days, processed), prog, argv)
     except (RefusedRequest, WarehouseUnavailable, duckdb.Error) as error:
         if own_lock is not None:
             own_lock.release()
@@ -904,8 +926,20 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
         audit.start([])
         if not args.skip_freshness:
             freshness_check = start_freshness_check(paths, lock.pass_fds())
-        days = plan(landed, processed, run_date, args.full_refresh, landing.new_days())
         audit.set_landing_days(days)
+        replayed = replay_from(days, processed)
+        if replayed is not None:
+            late = [path for path in landing.new if processed_files.landing_day_of(path) == replayed]
+            print(
+                (
+                    f"{len(late)} file(s) landed for the processed day dt={replayed} since: {processed_files.listed(late)}"
+                    if replayed in processed
+                    else f"dt={replayed} landed after later days were processed"
+                )
+                + f". Processing landing days {listed_days(days)} again in one batch, so that the first landed copy "
+                "of an event and every session are what a full refresh would decide.",
+                flush=True,
+            )
         if landing.missing:
             print(
                 f"warning: {len(landing.missing)} processed file(s) are no longer in the landing zone: "
@@ -924,6 +958,8 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
                 finish_exports(paths, audit, args.target)
         elif args.full_refresh:
             steps = [(f"full refresh ({days[0]} .. {days[-1]}, {len(days)} days)", days, None)]
+        elif replayed is not None:
+            steps = [(f"replay ({listed_days(days)})", days, None)]
         else:
             steps = [(f"dt={day}", [day], day) for day in days]
         for label, step_days, run_date in steps if days else []:
@@ -950,6 +986,7 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
                     args.unit_tests,
                     pass_fds=lock.pass_fds(),
                     unread=unread,
+                    replay_from=replayed,
                 )
             except RefreshError as error:
                 advice = failed_threshold_advice(dbt_target_path(paths), extra_vars, run_date, prog, argv)

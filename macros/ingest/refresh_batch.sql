@@ -19,6 +19,10 @@
         - full refresh: every landed day;
         - var run_date set: that landed day, which must not be earlier than the last processed
           day, and every earlier landed day must already be processed;
+        - env CLICKSTREAM_REPLAY_FROM set (a landing day): every landed day from that one on,
+          processed or not. `clickstream refresh` replays so when files landed late for a
+          processed day (or a whole day landed after later ones were processed): the batch
+          replaces that day and every later one, as a full refresh would decide them;
         - otherwise: every landed day not processed yet (all must be later than the last
           processed day).
         Raises a compiler error that says what to do when the request would break the
@@ -34,6 +38,21 @@
     {#- var run_date, else env CLICKSTREAM_RUN_DATE (what `clickstream refresh` sets: a --vars value
         that changes every run would make dbt re-parse the whole project every run) -#}
     {%- set run_date = var('run_date', none) or env_var('CLICKSTREAM_RUN_DATE', '') or none -%}
+    {%- set replay_from = env_var('CLICKSTREAM_REPLAY_FROM', '') -%}
+    {%- if replay_from != '' -%}
+        {%- if run_date is not none and run_date != '' -%}
+            {{- exceptions.raise_compiler_error(
+                "CLICKSTREAM_REPLAY_FROM and run_date are both set: a replay processes every landed day "
+                ~ "from its first one on. Unset one of them.") -}}
+        {%- endif -%}
+        {%- if replay_from not in landed -%}
+            {{- exceptions.raise_compiler_error(
+                "CLICKSTREAM_REPLAY_FROM=" ~ replay_from ~ " is not a landed day under " ~ raw_root()
+                ~ "/click_events/: name the first landing day to process again (YYYY-MM-DD).") -}}
+        {%- endif -%}
+        {%- set replayed = landed | select('ge', replay_from) | list -%}
+        {{- return(checked_batch_files(files | selectattr('dt', 'in', replayed) | list, replayed)) -}}
+    {%- endif -%}
     {%- if run_date is not none and run_date != '' -%}
         {%- set run_date = run_date | string -%}
         {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', run_date) -%}

@@ -9,7 +9,6 @@ on a tiny landing zone; there the refusal must take under a second (before, dbt 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -28,9 +27,9 @@ PENDING = ("2024-01-12", "2024-01-13")  # landed there afterwards, not processed
 
 @dataclass(frozen=True)
 class Case:
-    """One bad input: the command's words ({file}: a regular file, {late_raw}: a landing zone
-    with a day earlier than the processed ones), what the directory holds before (empty, one
-    landed day, or the processed warehouse) and the words the message must contain."""
+    """One bad input: the command's words ({file}: a regular file), what the directory holds
+    before (empty, one landed day, or the processed warehouse) and the words the message must
+    contain."""
 
     id: str
     args: tuple[str, ...]
@@ -101,12 +100,6 @@ CASES = [
         (f"{PENDING[0]} before dt={PENDING[1]} are not processed yet", "first: clickstream refresh"),
         setup="processed",
     ),
-    Case(
-        "refresh a day landed late",
-        ("refresh", "--raw-root", "{late_raw}"),
-        ("Landed day 2024-01-09 is not processed", "landed late?", "--full-refresh"),
-        setup="processed",
-    ),
     # export
     Case("export no warehouse", ("export",), ("no warehouse at", "run `clickstream refresh` first")),
     Case("export --export-root under a file", ("export", "--export-root", "{file}/x"), ("is a file", "--export-root")),
@@ -160,8 +153,7 @@ def pipeline_env(paths: PipelinePaths) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def processed(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
-    """A warehouse that processed PROCESSED (one event a day), then PENDING landed; beside it,
-    late_raw: a landing zone that also holds 2024-01-09, earlier than the processed days."""
+    """A warehouse that processed PROCESSED (one event a day), then PENDING landed."""
     base = tmp_path_factory.mktemp("processed")
     pipeline = Pipeline(PipelinePaths(base / "raw", base / "warehouse" / "w.duckdb", base / "exports"))
     for number, day in enumerate(PROCESSED):
@@ -169,11 +161,6 @@ def processed(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
     assert pipeline.refresh("--skip-export") == 0
     for number, day in enumerate(PENDING):
         pipeline.land(day, "a.jsonl", [event(f"p{number}", "u1", f"{day}T10:00:00Z")])
-    late = base / "late_raw"
-    shutil.copytree(pipeline.paths.raw_root, late)
-    Pipeline(PipelinePaths(late, pipeline.paths.warehouse, pipeline.paths.export_root)).land(
-        "2024-01-09", "a.jsonl", [event("late", "u1", "2024-01-09T10:00:00Z")]
-    )
     return pipeline
 
 
@@ -188,9 +175,7 @@ def test_bad_input_exits_2_at_once_saying_what_to_do(case: Case, tmp_path: Path,
         if case.setup == "landed":
             pipeline.land("2024-01-10", "a.jsonl", [event("e1", "u1", "2024-01-10T10:00:00Z")])
     (root / "a_file").write_text("not a directory\n")
-    args = [
-        arg.replace("{file}", str(root / "a_file")).replace("{late_raw}", str(root / "late_raw")) for arg in case.args
-    ]
+    args = [arg.replace("{file}", str(root / "a_file")) for arg in case.args]
     before = files_under(root)
     warehouse_existed = pipeline.paths.warehouse.exists()
 

@@ -8,9 +8,9 @@ import contextlib
 import io
 import os
 
-from conftest import Pipeline, event
+from conftest import Pipeline, event, exported_files
 
-DAY1, DAY2 = "2024-01-10", "2024-01-11"
+DAY0, DAY1, DAY2 = "2024-01-09", "2024-01-10", "2024-01-11"
 
 
 def refresh_output(pipeline: Pipeline, *args: str) -> tuple[int, str]:
@@ -107,14 +107,70 @@ def test_a_processed_file_that_changed_is_refused_naming_it_and_a_touched_one_is
     assert code == 0 and "Nothing to do" in output
 
 
-def test_a_file_landed_for_an_older_processed_day_is_refused_naming_it(pipeline: Pipeline) -> None:
+def test_files_landed_late_for_older_days_replay_the_later_days_as_a_full_refresh_would(make_pipeline) -> None:
+    incremental = make_pipeline("incremental")
+    land_first_day(incremental)
+    incremental.land(
+        DAY2,
+        "click_events+0+0000000001.jsonl",
+        [
+            event("e5", "u1", f"{DAY1}T23:55:00Z", page_url="/day2-copy"),
+            event("e8", "u2", f"{DAY2}T00:10:00Z"),
+            event("e9", "u3", f"{DAY0}T23:00:00Z", page_url="/day2-copy"),
+        ],
+    )
+    assert incremental.refresh() == 0
+    # Then a file lands late for day 1, with an earlier-landed copy of e5 and an event that joins
+    # u2's day-2 session across midnight; later a whole day before both, with a copy of e9.
+    late = incremental.land(
+        DAY1,
+        "late.jsonl",
+        [
+            event("e5", "u1", f"{DAY1}T23:55:00Z", page_url="/late-copy"),
+            event("e6", "u2", f"{DAY1}T23:50:00Z"),
+        ],
+    )
+    code, output = refresh_output(incremental)
+    assert code == 0, output
+    assert (
+        f"1 file(s) landed for the processed day dt={DAY1} since: {late.relative_to(late.parents[2]).as_posix()}"
+        in output
+    )
+    assert f"Processing landing days {DAY1}, {DAY2} again in one batch" in output
+    incremental.land(
+        DAY0, "click_events+0+0000000002.jsonl", [event("e9", "u3", f"{DAY0}T23:00:00Z", page_url="/day0")]
+    )
+    code, output = refresh_output(incremental)
+    assert code == 0, output
+    assert f"dt={DAY0} landed after later days were processed" in output
+    assert f"Processing landing days {DAY0}, {DAY1}, {DAY2} again in one batch" in output
+    kept = incremental.query("select event_id, page_url, cast(dt as string) from main.fct_events order by event_id")
+    assert ("e5", "/late-copy", DAY1) in kept and ("e9", "/day0", DAY0) in kept
+    assert incremental.query("select event_id, cast(dt as string) from main.duplicate_events order by 1") == [
+        ("e5", DAY2),
+        ("e9", DAY2),
+    ]
+    [(sessions,)] = incremental.query(
+        "select count(distinct session_id) from main.fct_events where event_id in ('e6', 'e8')"
+    )
+    assert sessions == 1
+    code, output = refresh_output(incremental)
+    assert code == 0 and "Nothing to do" in output, output
+
+    full = make_pipeline("full", raw_root=incremental.paths.raw_root)
+    assert full.refresh("--full-refresh") == 0
+    assert incremental.snapshot() == full.snapshot()
+    assert exported_files(incremental.paths.export_root) == exported_files(full.paths.export_root)
+
+
+def test_a_late_file_is_refused_when_a_processed_file_of_a_replayed_day_is_gone(pipeline: Pipeline) -> None:
     land_first_day(pipeline)
-    pipeline.land(DAY2, "click_events+0+0000000001.jsonl", [event("e5", "u1", f"{DAY2}T09:00:00Z")])
+    gone = pipeline.land(DAY2, "click_events+0+0000000001.jsonl", [event("e5", "u1", f"{DAY2}T09:00:00Z")])
     assert pipeline.refresh() == 0
-    late = pipeline.land(DAY1, "late.jsonl", [event("e6", "u4", f"{DAY1}T15:00:00Z")])
+    gone.unlink()
+    pipeline.land(DAY1, "late.jsonl", [event("e6", "u4", f"{DAY1}T15:00:00Z")])
+    before = pipeline.snapshot()
     code, output = refresh_output(pipeline)
-    assert code == 2
-    assert late.relative_to(pipeline.paths.raw_root).as_posix() in output
-    assert f"last processed landing day {DAY2}" in output and "--full-refresh" in output
-    assert pipeline.refresh("--full-refresh") == 0
-    assert pipeline.query("select count(*) from main.fct_events where event_id = 'e6'") == [(1,)]
+    assert code == 2, output
+    assert gone.relative_to(pipeline.paths.raw_root).as_posix() in output and "--full-refresh" in output
+    assert pipeline.snapshot() == before
