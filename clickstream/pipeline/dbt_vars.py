@@ -96,6 +96,7 @@ VARS: dict[str, VarRule] = {
     "file_checks_path": VarRule(PATH, set_by="--warehouse (the check log is next to the warehouse file)"),
     "max_line_bytes": VarRule(INTEGER, 1, unit="bytes"),
     "raw_read_scans": VarRule(INTEGER, 1, unit="scans"),
+    "events_per_build_bucket": VarRule(INTEGER, 1, unit="events"),
     "raw_freshness_warn_after_hours": VarRule(INTEGER, 1, unit="hours"),
     "raw_freshness_error_after_hours": VarRule(INTEGER, 1, unit="hours"),
     "quality_min_lines": VarRule(INTEGER, 0, unit="lines"),

@@ -10,6 +10,9 @@
     every recomputed event. Sessions are assigned on the four key columns only (one sort by user
     and time; the session's first event id is carried forward), then joined back to the wide
     rows: sorting every column of the events would cost several times more. -#}
+{{ config(bucketed_build=true) }}
+{#- Built in user buckets on a large batch (build_bucket_predicate() in each import CTE): every
+    step below is per user. -#}
 {%- set prior_events = prior_relation('fct_events') %}
 {%- set prior_sessions = prior_relation('fct_sessions') %}
 {#- Stored events of earlier landing days than this bound cannot belong to a recomputed session:
@@ -29,6 +32,7 @@ with
 
 batch_events as {{ inline_cte_hint() }} (
     select * from {{ ref('int_click_events_enriched') }}
+    where {{ build_bucket_predicate('user_id') }}
 ),
 
 history_events as {{ inline_cte_hint() }} (
@@ -39,6 +43,7 @@ history_events as {{ inline_cte_hint() }} (
     from {{ prior_events }}
     where
         dt < {{ batch_min_dt() }}
+        and {{ build_bucket_predicate('user_id') }}
         {%- if history_min_dt is not none %}
         and dt >= {{ history_min_dt }}
         {%- endif %}
@@ -55,7 +60,9 @@ rerun_session_ids as (
     {%- if prior_events is not none %}
     select distinct session_id
     from {{ prior_events }}
-    where dt >= {{ batch_min_dt() }}
+    where
+        dt >= {{ batch_min_dt() }}
+        and {{ build_bucket_predicate('user_id') }}
     {%- else %}
     select session_id from history_events
     where false
@@ -70,6 +77,7 @@ stored_sessions as (
     {%- if prior_sessions is not none %}
     select session_id, user_id, session_start, session_end
     from {{ prior_sessions }}
+    where {{ build_bucket_predicate('user_id') }}
     {%- else %}
     select
         cast(null as string) as session_id,

@@ -3,10 +3,12 @@
     device, browser and OS are the session's first event's own values (by event_ts, event_id;
     NULL included, so attribution is never stitched together from several events); country is
     the first one an event of the session states (properties.country is often only on some). -#}
+{{ config(bucketed_build=true) }}
 with
 
 sessionized_events as (
     select * from {{ ref('int_events_sessionized') }}
+    where {{ build_bucket_predicate('user_id') }}
 ),
 
 events_valued as (
