@@ -16,7 +16,7 @@ EVENTS_PER_DAY ?= 100000
 SEED ?= 42
 
 .DEFAULT_GOAL := help
-.PHONY: help setup spark-setup browser run test test-main test-spark spark-then-lint lint format docs bench bench-scale clean
+.PHONY: help setup spark-setup browser run test test-main test-spark spark-then-lint lint format docs bench bench-scale bench-freshness clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -100,6 +100,11 @@ bench: setup ## the benchmark against its peers, on both data shapes (docs/bench
 
 bench-scale: setup ## the scale benchmark: full refresh of 5 x 10M events, then the next day (docs/benchmark.md)
 	$(BIN)/python scripts/benchmark.py --scale $(BENCH_ARGS)
+
+# Freshness (#18): refresh seconds against batch size on a 10 x 1M warehouse, and the latency from
+# publish to fct_events with the lander and `refresh --follow` (2,000 events/s for 5 minutes).
+bench-freshness: setup ## batch-size curve and end-to-end freshness p50/p95 (docs/benchmark.md)
+	$(BIN)/python scripts/bench_freshness.py $(BENCH_ARGS)
 
 clean: ## remove dbt's target/ and logs/, the linters' .lint/ and the test artifacts (data/ is kept: it holds landed raw files)
 	rm -rf target logs .lint test-artifacts

@@ -36,6 +36,53 @@ def event(event_id: str, user_id: str, ts: object, event_type: str = "page_view"
     return json.dumps(payload).encode()
 
 
+EDGE_DAY = "2024-03-02"
+
+
+def edge_case_lines() -> list[bytes]:
+    """Lines that exercise the rules' boundaries (sessions, timestamps, every quarantine reason, a
+    copy in the same file), to land on EDGE_DAY (test_pandas_peer.py, test_schedule_independence.py)."""
+    return [
+        # sessions: exactly 30 minutes is the same session, 30 min + 1 us starts a new one
+        event("edge-gap-1", "edge_u1", "2024-03-02T10:00:00Z"),
+        event("edge-gap-2", "edge_u1", "2024-03-02T10:30:00Z"),
+        event("edge-gap-3", "edge_u1", "2024-03-02T11:00:00.000001Z"),
+        # ties on event_ts are ordered by event_id: the session starts with edge-tie-a
+        event("edge-tie-b", "edge_u2", "2024-03-02T12:00:00Z", "click"),
+        event("edge-tie-a", "edge_u2", "2024-03-02T12:00:00Z"),
+        # other accepted forms: offset across midnight, epoch millis, no zone, space, short fraction
+        event("edge-ts-1", "edge_u3", "2024-03-02T01:10:00+02:00"),
+        event("edge-ts-2", "edge_u3", 1709334900000),
+        event("edge-ts-3", "edge_u3", "2024-03-01T23:40:00"),
+        event("edge-ts-4", "edge_u3", "2024-03-01 23:50:00.5Z"),
+        event("edge-ts-5", "edge_u3", "2024-03-02T00:10:00.123-00:30"),
+        # quarantined, one of each boundary
+        event("edge-bad-1", "edge_u4", "2024-03-02T12:00:00+25:00"),
+        event("edge-bad-2", "edge_u4", "2024-02-30T12:00:00Z"),
+        event("edge-bad-3", "edge_u4", 1.7e12),
+        event("edge-bad-4", "edge_u4", True),
+        event("edge-bad-5", "edge_u4", ""),
+        event("edge-bad-6", "edge_u4", " "),
+        event("   ", "edge_u4", "2024-03-02T12:00:00Z"),
+        json.dumps(
+            {"event_id": 123, "user_id": "edge_u4", "event_type": "click", "event_ts": "2024-03-02T12:00:00Z"}
+        ).encode(),
+        event("edge-bad-7", "edge_u4", "2024-03-02T12:00:00Z", "Click"),
+        event("edge-bad-8", "edge_u4", "2024-03-03T00:10:00.000001Z"),
+        event("edge-ok-9", "edge_u4", "2024-03-03T00:10:00Z"),
+        event("edge-bad-10", "edge_u4", "2024-02-27T23:59:59.999999Z"),
+        event("edge-ok-11", "edge_u4", "2024-02-28T00:00:00Z"),
+        b'[{"event_id": "edge-bad-12"}]',
+        b"null",
+        b'{"event_id": "edge-bad-13", "user_id": "edge_u4"',
+        b"\t  ",
+        b"",
+        # a copy with another payload in the same file: the first line wins
+        event("edge-gap-2", "edge_u1", "2024-03-02T10:45:00Z"),
+        event("edge-extra", "edge_u5", "2024-03-02T09:00:00Z", app_version="1.2.3", properties={"a": 1}),
+    ]
+
+
 def exported_files(root: Path) -> dict[str, bytes]:
     """Every exported data file under an export root (path under the root -> bytes)."""
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.parquet"))}

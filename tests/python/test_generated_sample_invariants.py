@@ -5,13 +5,10 @@ exactly one of valid event, counted duplicate or quarantined line."""
 from __future__ import annotations
 
 import gzip
-import random
-import shutil
 from datetime import date
-from pathlib import Path
 
 import pytest
-from conftest import Pipeline, exported_files
+from conftest import Pipeline
 
 from clickstream.ingest import generate as generate_events
 
@@ -101,34 +98,3 @@ def test_every_non_blank_raw_line_is_exactly_one_of_valid_duplicate_quarantined(
     )
     assert len(outcomes) == len(set(outcomes)), "a raw line has more than one outcome"
     assert set(outcomes) == expected
-
-
-def test_files_landed_in_random_groups_give_the_tables_and_exports_of_a_full_refresh(sample, tmp_path) -> None:
-    # Schedule independence: the sample's files land a few at a time, days in order but each
-    # day's files in a random order (so a later group often brings a file whose name sorts
-    # before files already processed for its day, which moves the first landed copy of an
-    # event), groups cutting days in pieces, a refresh after each group.
-    from clickstream.paths import PipelinePaths
-
-    source = sample["full"].paths.raw_root
-    rng = random.Random(3)
-    by_day: dict[str, list[Path]] = {}
-    for path in sorted((source / "click_events").glob("dt=*/*.jsonl*")):
-        by_day.setdefault(path.parent.name, []).append(path)
-    order = [path for day in sorted(by_day) for path in rng.sample(by_day[day], len(by_day[day]))]
-    scheduled = Pipeline(PipelinePaths(tmp_path / "raw", tmp_path / "w.duckdb", tmp_path / "exports"))
-    moved_before_processed = 0
-    while order:
-        size = rng.randint(5, 10)  # 8 files a day: most groups cut a day in two
-        group, order = order[:size], order[size:]
-        targets = [scheduled.paths.raw_root / path.relative_to(source) for path in group]
-        moved_before_processed += sum(
-            any(target.name < landed.name for landed in target.parent.glob("*.jsonl*")) for target in targets
-        )
-        for path, target in zip(group, targets, strict=True):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
-        assert scheduled.refresh() == 0
-    assert moved_before_processed > 0
-    assert scheduled.snapshot() == sample["full"].snapshot()
-    assert exported_files(scheduled.paths.export_root) == exported_files(sample["full"].paths.export_root)

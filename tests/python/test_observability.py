@@ -147,4 +147,17 @@ def test_freshness_is_checked_and_printed_and_stale_files_are_an_error(make_pipe
     assert pipeline.refresh("--date", "2024-02-01", freshness=True) == 0
     assert "freshness: raw.click_events error" in capsys.readouterr().out
     [(freshness,)] = pipeline.query("select freshness from audit.refresh_runs order by started_at desc limit 1")
-    assert json.loads(freshness)["raw.click_events"]["status"] == "error"
+    dbt_said = json.loads(freshness)["raw.click_events"]
+    assert dbt_said["status"] == "error"
+    # With nothing new, no dbt starts: the refresh itself judges the landing zone by the same rule.
+    latest = "select status, freshness from audit.refresh_runs order by started_at desc limit 1"
+    assert pipeline.refresh(freshness=True) == 0
+    output = capsys.readouterr().out
+    assert "Nothing to do" in output and "freshness: raw.click_events error (newest landed file 60." in output
+    [(status, freshness)] = pipeline.query(latest)
+    said = json.loads(freshness)["raw.click_events"]
+    assert status == "nothing_to_do" and said["status"] == "error"
+    assert abs(said["age_hours"] - dbt_said["age_hours"]) < 0.1
+    thresholds = {"raw_freshness_warn_after_hours": 59, "raw_freshness_error_after_hours": 61}
+    assert pipeline.refresh("--vars", json.dumps(thresholds), freshness=True) == 0
+    assert "freshness: raw.click_events warn" in capsys.readouterr().out
