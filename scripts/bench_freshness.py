@@ -3,10 +3,10 @@
 Two parts, both by default (`make bench-freshness`):
 
 - **Batch-size curve** (`--part curve`): a warehouse holding --history-days x
-  --history-events-per-day generated events (one full refresh), then one plain `clickstream
-  refresh` per batch size (--batch-sizes, default 1k, 3.5k - five minutes at 1M events a day -,
-  10k, 100k, 1M), each batch a new landing day of that many generated events, and one refresh
-  with nothing new. For each: seconds end to end, dbt's run phase, the export, the fixed part
+  --history-events-per-day generated events, landing days up to yesterday (one full refresh),
+  then, each time from a copy of that warehouse, one batch of each size (--batch-sizes, default
+  1k, 3.5k - five minutes at 1M events a day -, 10k, 100k, 1M) landed as today's first files and
+  one plain `clickstream refresh`; and one refresh with nothing new. For each: seconds end to end, dbt's run phase, the export, the fixed part
   (everything else: start-up, dbt parse, summary queries); then a least-squares line, seconds =
   fixed + per-event cost x events. Targets (#18): 1k events <= 6 s, 3.5k <= 8 s, nothing new <= 3 s.
 - **End to end** (`--part end-to-end`): a local tansu broker; a publisher sending --rate events/s
@@ -47,7 +47,6 @@ BATCH_SIZES = (1_000, 3_500, 10_000, 100_000, 1_000_000)
 TARGET_SECONDS = {1_000: 6.0, 3_500: 8.0}
 TARGET_NOTHING_NEW_SECONDS = 3.0
 TARGET_P95_SECONDS = 120.0
-START_DATE = "2024-03-01"
 
 
 def clickstream(*args: str) -> list[str]:
@@ -70,19 +69,22 @@ def paths_args(work: Path) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
-def land_generated_day(raw_root: Path, day: str, events: int, seed: int, scratch: Path) -> int:
-    """Generate one landing day of `events` events and move its files into raw_root (as a lander
-    would: complete files appear under their final name); returns the files landed."""
+def land_batch(raw_root: Path, day: str, events: int, seed: int, scratch: Path) -> int:
+    """Generate `events` events of the day before `day` and land them as files of landing day
+    `day` (moved in complete, as a lander does); returns the files landed. The batch lands on the
+    current day, still landing, as a live lander's would: its events happened yesterday, so none
+    is in the future."""
     shutil.rmtree(scratch, ignore_errors=True)
+    event_day = (date.fromisoformat(day) - timedelta(days=1)).isoformat()
     command = clickstream(
-        "generate", "--start-date", day, "--days", "1", "--events-per-day", str(events), "--seed", str(seed)
+        "generate", "--start-date", event_day, "--days", "1", "--events-per-day", str(events), "--seed", str(seed)
     )
     subprocess.run([*command, "--raw-root", str(scratch), "--quiet"], check=True, cwd=PROJECT_ROOT)
     target = raw_root / "click_events" / f"dt={day}"
     target.mkdir(parents=True, exist_ok=True)
-    files = sorted((scratch / "click_events" / f"dt={day}").iterdir())
+    files = sorted((scratch / "click_events" / f"dt={event_day}").iterdir())
     for path in files:
-        shutil.move(path, target / path.name)
+        shutil.move(path, target / f"batch_{seed}_{path.name}")
     shutil.rmtree(scratch, ignore_errors=True)
     return len(files)
 
@@ -122,49 +124,49 @@ def line_fit(points: list[tuple[int, float]]) -> tuple[float, float]:
 
 
 def batch_curve(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """The history (landing days up to yesterday) in one full refresh; then, from a copy of that
+    warehouse each time, one batch of each size landed on today and a plain refresh."""
     raw = work / "raw"
+    today = datetime.now(UTC).date()
+    start = (today - timedelta(days=args.history_days)).isoformat()
     history_stamp = work / "history.json"
-    wanted = {"days": args.history_days, "events_per_day": args.history_events_per_day, "start": START_DATE}
+    wanted = {"days": args.history_days, "events_per_day": args.history_events_per_day, "start": start}
     if not (history_stamp.exists() and json.loads(history_stamp.read_text()) == wanted):
         shutil.rmtree(raw, ignore_errors=True)
         LOG.info("generating the history: %d days x %d events", args.history_days, args.history_events_per_day)
         subprocess.run(
             clickstream(
-                "generate",
-                "--start-date",
-                START_DATE,
-                "--days",
-                str(args.history_days),
-                "--events-per-day",
-                str(args.history_events_per_day),
-                "--raw-root",
-                str(raw),
-                "--quiet",
+                *("generate", "--start-date", start, "--days", str(args.history_days)),
+                *("--events-per-day", str(args.history_events_per_day), "--raw-root", str(raw), "--quiet"),
             ),
             check=True,
             cwd=PROJECT_ROOT,
         )
         history_stamp.write_text(json.dumps(wanted))
-    # the batches' days of an earlier run are removed: the history alone is landed
-    first_batch_day = date.fromisoformat(START_DATE) + timedelta(days=args.history_days)
+    batch_dir = raw / "click_events" / f"dt={today.isoformat()}"
     for folder in (raw / "click_events").glob("dt=*"):
-        if date.fromisoformat(folder.name[3:]) >= first_batch_day:
-            shutil.rmtree(folder)
-    shutil.rmtree(work / "warehouse", ignore_errors=True)
-    shutil.rmtree(work / "exports", ignore_errors=True)
+        if folder.name > f"dt={(today - timedelta(days=1)).isoformat()}":
+            shutil.rmtree(folder)  # landed by an earlier run, or generated past yesterday
+    for name in ("warehouse", "warehouse_history", "exports"):
+        shutil.rmtree(work / name, ignore_errors=True)
     LOG.info("full refresh of the history")
     history = measured_refresh(work, "history_full_refresh", args.sample_interval, "--full-refresh")
     history["valid_events"] = valid_events(work)
     LOG.info("history: %d events in %.1f s", history["valid_events"], history["seconds"])
+    shutil.copytree(work / "warehouse", work / "warehouse_history")
     batches = []
     for index, size in enumerate(args.batch_sizes):
-        day = (first_batch_day + timedelta(days=index)).isoformat()
+        shutil.rmtree(batch_dir, ignore_errors=True)
+        shutil.rmtree(work / "warehouse")
+        shutil.copytree(work / "warehouse_history", work / "warehouse")
         before = valid_events(work)
-        files = land_generated_day(raw, day, size, 1000 + index, work / "scratch")
+        files = land_batch(raw, today.isoformat(), size, 1000 + index, work / "scratch")
         figures = measured_refresh(work, f"batch_{size}", args.sample_interval)
-        figures.update(batch_events=size, dt=day, files=files, valid_events_added=valid_events(work) - before)
+        figures.update(
+            batch_events=size, dt=today.isoformat(), files=files, valid_events_added=valid_events(work) - before
+        )
         batches.append(figures)
-        LOG.info("batch of %d events (dt=%s): %.1f s", size, day, figures["seconds"])
+        LOG.info("batch of %d events: %.1f s", size, figures["seconds"])
     nothing_new = measured_refresh(work, "nothing_new", args.sample_interval)
     nothing_freshness_skipped = measured_refresh(
         work, "nothing_new_skip_freshness", args.sample_interval, "--skip-freshness"

@@ -100,6 +100,7 @@ VARS: dict[str, VarRule] = {
     "raw_freshness_warn_after_hours": VarRule(INTEGER, 1, unit="hours"),
     "raw_freshness_error_after_hours": VarRule(INTEGER, 1, unit="hours"),
     "quality_min_lines": VarRule(INTEGER, 0, unit="lines"),
+    "landing_day_grace_minutes": VarRule(INTEGER, 0, unit="minutes"),
     "quarantine_rate_warn": RATE,
     "quarantine_rate_error": RATE,
     "duplicate_rate_warn": RATE,

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from clickstream.ingest import file_check
@@ -59,6 +59,7 @@ class ProcessedFile:
     size_bytes: int | None
     mtime_ns: int | None
     sha256: str | None
+    processed_at: datetime  # UTC
 
 
 @dataclass
@@ -79,6 +80,15 @@ def landing_day_of(relative_path: str) -> str:
     return relative_path.split("/")[1].removeprefix("dt=")
 
 
+def closed_since_processed(records: dict[str, ProcessedFile] | None, day: str, grace_minutes: int) -> bool:
+    """Whether landing day `day` was last processed while it was still landing (before its end, UTC
+    midnight, plus grace_minutes) and is complete now: the error-level quality thresholds, which
+    judge only complete days (macro last_complete_landing_day()), have not judged it yet."""
+    times = [record.processed_at for path, record in (records or {}).items() if landing_day_of(path) == day]
+    end = datetime.fromisoformat(day) + timedelta(days=1, minutes=grace_minutes)
+    return bool(times) and max(times) < end <= utc_now()
+
+
 def processed_files(warehouse: Path) -> dict[str, ProcessedFile] | None:
     """The latest record of each processed file, by relative path; None when the warehouse does not
     exist or has no record yet (new, or built by an older version)."""
@@ -92,7 +102,7 @@ def processed_files(warehouse: Path) -> dict[str, ProcessedFile] | None:
         if not exists:
             return None
         rows = con.execute(
-            "select file_path, size_bytes, mtime_ns, sha256 from audit.processed_files "
+            "select file_path, size_bytes, mtime_ns, sha256, processed_at from audit.processed_files "
             "qualify row_number() over (partition by file_path order by processed_at desc, run_id desc) = 1"
         ).fetchall()
     return {row[0]: ProcessedFile(*row) for row in rows}

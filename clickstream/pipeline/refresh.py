@@ -775,12 +775,26 @@ def replay_from(days: list[str], processed: list[str]) -> str | None:
     return days[0] if days and processed and days[0] < processed[-1] else None
 
 
-def has_work(paths: PipelinePaths, target: str) -> bool:
+def closed_days(records: dict | None, processed: list[str], extra_vars: dict | None) -> list[str]:
+    """[the last processed day] when it was last processed while still landing and is complete now
+    (processed_files.closed_since_processed(), with var landing_day_grace_minutes), else []: plan()
+    builds it once more, so that the error-level quality thresholds judge the complete day."""
+    if not processed:
+        return []
+    grace = int({**dbt_vars.project_defaults(), **(extra_vars or {})}["landing_day_grace_minutes"])
+    return [processed[-1]] if processed_files.closed_since_processed(records, processed[-1], grace) else []
+
+
+def has_work(paths: PipelinePaths, target: str, extra_vars: dict | None = None) -> bool:
     """Whether a plain refresh would do something now (what `--follow` checks at each tick): a day
     plan() would process, or a processed file that changed (the refresh then refuses, naming it)."""
     processed = processed_days(paths, target)
-    landing = processed_files.compare(paths.raw_root, processed_files.processed_files(paths.warehouse), processed)
-    return bool(landing.changed or plan(landed_days(paths.raw_root), processed, None, False, landing.new_days()))
+    records = processed_files.processed_files(paths.warehouse)
+    landing = processed_files.compare(paths.raw_root, records, processed)
+    closed = closed_days(records, processed, extra_vars)
+    return bool(
+        landing.changed or plan(landed_days(paths.raw_root), processed, None, False, landing.new_days() + closed)
+    )
 
 
 def build_parser(prog: str = "clickstream refresh") -> argparse.ArgumentParser:
@@ -901,7 +915,7 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
             return follow.follow(
                 paths,
                 args.every or 60.0,
-                work_waiting=lambda: has_work(paths, args.target),
+                work_waiting=lambda: has_work(paths, args.target, extra_vars),
                 run_refresh=lambda: main(once, prog, lock),
             )
         landed = landed_days(paths.raw_root)
@@ -931,10 +945,12 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
         check_failed_full_refresh(failed, prog, argv)
         check_order(landed, processed, run_date, prog, argv)
         landing = processed_files.LandingChanges()
+        closed: list[str] = []
         if not args.full_refresh:
             records = processed_files.processed_files(paths.warehouse)
             landing = processed_files.compare(paths.raw_root, records, processed)
-        days = plan(landed, processed, run_date, args.full_refresh, landing.new_days())
+            closed = closed_days(records, processed, extra_vars)
+        days = plan(landed, processed, run_date, args.full_refresh, landing.new_days() + closed)
         check_landing_changes(landing, replay_from(days, processed), prog, argv)
     except (RefusedRequest, WarehouseUnavailable, duckdb.Error) as error:
         if own_lock is not None:
@@ -957,6 +973,12 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
         if not args.skip_freshness and days:
             freshness_check = start_freshness_check(paths, lock.pass_fds())
         audit.set_landing_days(days)
+        if closed and not run_date and closed[0] in days and closed[0] not in landing.new_days():
+            print(
+                f"dt={closed[0]} was last processed while it was still landing and is complete now: building it once "
+                "more, so that its error-level quality thresholds judge the complete day.",
+                flush=True,
+            )
         replayed = replay_from(days, processed)
         if replayed is not None:
             late = [path for path in landing.new if processed_files.landing_day_of(path) == replayed]

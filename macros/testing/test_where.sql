@@ -64,3 +64,13 @@
         would fail on a warehouse not built yet. -#}
     {{- return(execute and flags.WHICH in ['test', 'build', 'retry']) -}}
 {%- endmacro %}
+
+
+{% macro last_complete_landing_day() -%}
+    {#- A date literal: the last landing day that is complete now, that is whose end (UTC midnight)
+        plus var landing_day_grace_minutes has passed. Later days are still landing: files keep
+        arriving and their rates and volume move with every batch. -#}
+    {%- set now = modules.datetime.datetime.utcnow() -%}
+    {%- set grace = modules.datetime.timedelta(days=1, minutes=int_var('landing_day_grace_minutes')) -%}
+    {{- return("date '" ~ (now - grace).date().isoformat() ~ "'") -}}
+{%- endmacro %}

@@ -1,7 +1,9 @@
-{% test daily_volume_not_below_trailing(model, column_name, min_ratio, trailing_days, min_history_days) %}
+{% test daily_volume_not_below_trailing(model, column_name, min_ratio, trailing_days, min_history_days, complete_days_only=false) %}
 {#- Volume anomaly: the landing days of this run's batch whose column_name is below min_ratio
     times its average over the trailing_days landing days before it (only days with at least
-    min_history_days of history are judged). One row per such day. -#}
+    min_history_days of history are judged). One row per such day. complete_days_only: only
+    landing days that are complete (last_complete_landing_day()): a day still landing has not
+    its volume yet. -#}
 with
 
 daily as (
@@ -30,6 +32,9 @@ final as (
     where
         daily.history_days >= {{ min_history_days }}
         and daily.day_value < {{ min_ratio }} * daily.trailing_average
+        {%- if complete_days_only %}
+        and daily.dt <= {{ last_complete_landing_day() }}
+        {%- endif %}
 )
 
 select * from final

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
+from datetime import UTC, datetime, time, timedelta
 
+import duckdb
 from conftest import Pipeline, event, exported_files
 
 DAY0, DAY1, DAY2 = "2024-01-09", "2024-01-10", "2024-01-11"
@@ -174,3 +177,33 @@ def test_a_late_file_is_refused_when_a_processed_file_of_a_replayed_day_is_gone(
     assert code == 2, output
     assert gone.relative_to(pipeline.paths.raw_root).as_posix() in output and "--full-refresh" in output
     assert pipeline.snapshot() == before
+
+
+def test_a_day_still_landing_is_judged_by_the_error_thresholds_only_once_complete(make_pipeline) -> None:
+    # A day's first files can have a rate its complete day would not: the error-level thresholds
+    # judge only complete days (end of the UTC day + landing_day_grace_minutes), warn-level ones
+    # judge at once; the refresh after the day completes builds it once more, judged then.
+    today = datetime.now(UTC).date()
+    yesterday = today - timedelta(days=1)
+    bad = [b"not json"] * 8
+    pipeline = make_pipeline("landing")
+    pipeline.land(today.isoformat(), "a.jsonl", [event("t1", "u1", f"{today}T00:00:01Z"), *bad])
+    code, output = refresh_output(pipeline, "--vars", json.dumps({"quality_min_lines": 1}))
+    assert code == 0, output
+    assert "agg_ingest_daily__quarantine_rate_warn" in output
+
+    closing = make_pipeline("closing")
+    closing.land(yesterday.isoformat(), "a.jsonl", [event("y1", "u1", f"{yesterday}T12:00:00Z"), *bad])
+    # processed while it was still landing: with a grace of two days, yesterday is still landing
+    code, output = refresh_output(
+        closing, "--vars", json.dumps({"quality_min_lines": 1, "landing_day_grace_minutes": 2880})
+    )
+    assert code == 0, output
+    with duckdb.connect(str(closing.paths.warehouse)) as con:
+        con.execute("update audit.processed_files set processed_at = ?", [datetime.combine(yesterday, time(12))])
+    code, output = refresh_output(
+        closing, "--vars", json.dumps({"quality_min_lines": 1, "landing_day_grace_minutes": 0})
+    )
+    assert code == 1, output
+    assert f"dt={yesterday} was last processed while it was still landing" in output
+    assert "agg_ingest_daily__quarantine_rate_error" in output
