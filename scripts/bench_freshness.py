@@ -147,18 +147,22 @@ def batch_curve(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     for folder in (raw / "click_events").glob("dt=*"):
         if folder.name > f"dt={(today - timedelta(days=1)).isoformat()}":
             shutil.rmtree(folder)  # landed by an earlier run, or generated past yesterday
-    for name in ("warehouse", "warehouse_history", "exports"):
+    for name in ("warehouse", "warehouse_history", "exports", "exports_history"):
         shutil.rmtree(work / name, ignore_errors=True)
     LOG.info("full refresh of the history")
     history = measured_refresh(work, "history_full_refresh", args.sample_interval, "--full-refresh")
     history["valid_events"] = valid_events(work)
     LOG.info("history: %d events in %.1f s", history["valid_events"], history["seconds"])
     shutil.copytree(work / "warehouse", work / "warehouse_history")
+    # the exports as the history left them, hard-linked (the export replaces files by renames)
+    shutil.copytree(work / "exports", work / "exports_history", copy_function=os.link)
     batches = []
     for index, size in enumerate(args.batch_sizes):
         shutil.rmtree(batch_dir, ignore_errors=True)
-        shutil.rmtree(work / "warehouse")
+        for name in ("warehouse", "exports"):
+            shutil.rmtree(work / name)
         shutil.copytree(work / "warehouse_history", work / "warehouse")
+        shutil.copytree(work / "exports_history", work / "exports", copy_function=os.link)
         before = valid_events(work)
         files = land_batch(raw, today.isoformat(), size, 1000 + index, work / "scratch")
         figures = measured_refresh(work, f"batch_{size}", args.sample_interval)

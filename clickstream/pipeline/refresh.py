@@ -210,6 +210,8 @@ def run_dbt(
     command, env = dbt_command(paths, arguments, target, dbt_target_path(paths), paths.warehouse.parent / "dbt_logs")
     env["CLICKSTREAM_RUN_DATE"] = run_date or ""
     env["CLICKSTREAM_REPLAY_FROM"] = replay_from or ""
+    # the refresh checked the batch's days just before: files landed since are the next batch's
+    env["CLICKSTREAM_CHECKED_FILES_ONLY"] = "1"
     env["CLICKSTREAM_UNREAD_ENTRIES"] = json.dumps(unread or {}, sort_keys=True)
     return subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, pass_fds=pass_fds)
 

@@ -207,3 +207,20 @@ def test_a_day_still_landing_is_judged_by_the_error_thresholds_only_once_complet
     assert code == 1, output
     assert f"dt={yesterday} was last processed while it was still landing" in output
     assert "agg_ingest_daily__quarantine_rate_error" in output
+
+
+def test_a_file_landed_between_the_refreshs_check_and_dbt_is_left_for_the_next_refresh(pipeline: Pipeline) -> None:
+    # A live lander keeps landing while a refresh runs: a file that appears after the refresh
+    # checked its days (file-level quarantine) and before dbt lists the landing zone is not read
+    # unchecked, nor an error: the next refresh takes it.
+    from clickstream.ingest import file_check
+    from clickstream.pipeline import processed_files, refresh
+
+    land_first_day(pipeline)
+    file_check.ensure_checked(pipeline.paths, [DAY1])
+    pipeline.land(DAY1, "landed_meanwhile.jsonl", [event("m1", "u8", f"{DAY1}T14:00:00Z")])
+    refresh.run_dbt_build(pipeline.paths, DAY1, False, None)
+    processed_files.record_batch(pipeline.paths, "dev", "a-run")
+    assert pipeline.query("select count(*) from main.fct_events where event_id = 'm1'") == [(0,)]
+    assert pipeline.refresh() == 0
+    assert pipeline.query("select count(*) from main.fct_events where event_id = 'm1'") == [(1,)]
