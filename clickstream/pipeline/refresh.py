@@ -38,6 +38,7 @@ from typing import Any
 
 import duckdb
 
+from clickstream.durations import human_duration
 from clickstream.ingest import file_check
 from clickstream.options import date_arg, int_at_least, seconds_arg
 from clickstream.paths import (
@@ -383,6 +384,18 @@ def failed_threshold_advice(target_path: Path, extra_vars: dict, day: str | None
     )
 
 
+def batch_files_note(landing: processed_files.LandingChanges, days: list[str], full_refresh: bool) -> str:
+    """For a failed quality threshold: the files this batch brought to its landing days (the files
+    that moved the days' rates, which are judged on each whole landing day), '' for a full refresh."""
+    new = [path for path in landing.new if processed_files.landing_day_of(path) in days]
+    if full_refresh or not new:
+        return ""
+    return (
+        f"\nThis batch brought {len(new)} new file(s) to {listed_days(days)}: {processed_files.listed(new)} "
+        "(rates are judged on each whole landing day, these files and those processed before)."
+    )
+
+
 def node_messages(
     target_path: Path, statuses: tuple[str, ...], assertions: Callable[[str], list[tuple]] | None = None
 ) -> list[str]:
@@ -611,7 +624,11 @@ def print_freshness(freshness: dict) -> None:
     """One line: each source's freshness status and the age of its newest landed file."""
     parts = [
         f"{name} {info['status']}"
-        + (f" (newest landed file {info['age_hours']} h old)" if info["age_hours"] is not None else "")
+        + (
+            f" (newest landed file {human_duration(info['age_hours'] * 3600)} old)"
+            if info["age_hours"] is not None
+            else ""
+        )
         for name, info in freshness.items()
     ]
     print("freshness: " + "; ".join(parts))
@@ -1048,6 +1065,8 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
                 )
             except RefreshError as error:
                 advice = failed_threshold_advice(dbt_target_path(paths), extra_vars, run_date, prog, argv)
+                if advice:
+                    advice += batch_files_note(landing, step_days, args.full_refresh)
                 raise RefreshError(f"{error}{advice}") from error
             processed_files.record_batch(paths, args.target, audit.run_id, args.full_refresh)
             print(summary.render(), flush=True)

@@ -832,6 +832,62 @@ def unread_entries_panel(wh: Warehouse, ingest: list[dict], limit: int = 50) -> 
     return Panel("unread-entries", "Unread entries in the landing zone", caption, table(headers, rows)), total
 
 
+def last_batches_panel(wh: Warehouse, limit: int = 10) -> Panel:
+    """The latest refresh runs (audit.refresh_runs), newest first: status, landing days, seconds,
+    and, from audit.processed_files, the files each run processed first and its lag (its end minus
+    the landing time of the oldest of those files: how long they waited to be in the tables)."""
+    rows: list[list[object]] = []
+    if wh.has("audit", "refresh_runs"):
+        first_records = (
+            "select run_id, count(*) as new_files, min(mtime_ns) as oldest_mtime_ns from ("
+            "select file_path, arg_min(run_id, processed_at) as run_id, arg_min(mtime_ns, processed_at) as mtime_ns "
+            "from audit.processed_files group by file_path) group by run_id"
+            if wh.has("audit", "processed_files")
+            else "select null::varchar as run_id, null::bigint as new_files, null::bigint as oldest_mtime_ns where false"
+        )
+        try:
+            runs = wh.rows(
+                f"with first_records as ({first_records}) "
+                "select runs.started_at, runs.ended_at, runs.status, runs.landing_days, first_records.new_files, "
+                "first_records.oldest_mtime_ns from audit.refresh_runs as runs left join first_records using (run_id) "
+                f"order by runs.started_at desc nulls last, runs.run_id desc limit {limit}"
+            )
+        except duckdb.Error:  # an audit table from before these columns: runs only
+            runs = [
+                (started, ended, status, None, None, None)
+                for started, ended, status in wh.rows(
+                    "select started_at, ended_at, status from audit.refresh_runs "
+                    f"order by started_at desc nulls last, run_id desc limit {limit}"
+                )
+            ]
+        for started, ended, status, days, new_files, oldest_ns in runs:
+            seconds = (ended - started).total_seconds() if started and ended else None
+            lag = (
+                (as_utc(ended) - datetime.fromtimestamp(oldest_ns / 1e9, UTC)).total_seconds()
+                if ended is not None and oldest_ns is not None
+                else None
+            )
+            rows.append(
+                [
+                    iso(started),
+                    status,
+                    (days or "-").replace(",", ", "),
+                    "-" if new_files is None else fmt_int(new_files),
+                    "-" if seconds is None else human_duration(seconds),
+                    "-" if lag is None else human_duration(lag),
+                ]
+            )
+    caption = (
+        "The latest refresh runs (audit.refresh_runs), newest first: the landing days each processed, the files it "
+        "processed first (audit.processed_files), how long it took, and its lag: its end minus the landing time "
+        "(modification time) of the oldest of those files, how long new data waited to be in the tables."
+    )
+    if not rows:
+        caption = "No refresh run is recorded. " + caption
+    headers = ["started (UTC)", "status", "landing days", "new files", "took", "lag"]
+    return Panel("last-batches", "Last batches", caption, table(headers, rows))
+
+
 def collect(con: duckdb.DuckDBPyConnection, now: datetime, top_pages: int) -> ReportData:
     wh = Warehouse(con)
     data = ReportData()
@@ -880,7 +936,7 @@ def collect(con: duckdb.DuckDBPyConnection, now: datetime, top_pages: int) -> Re
     data.summary.append(("files quarantined", fmt_int(quarantined_files)))
     unread_panel, unread = unread_entries_panel(wh, ingest)
     data.summary.append(("unread entries (all)", fmt_int(unread)))
-    data.panels = [files_panel, unread_panel]
+    data.panels = [last_batches_panel(wh), files_panel, unread_panel]
     data.charts = [
         chart_freshness(wh, now, data),
         chart_events_sessions(wh),

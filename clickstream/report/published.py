@@ -8,8 +8,8 @@ file: it reads an in-memory DuckDB whose views carry the warehouse's names and c
 - ``main.<table>`` for every exported table, over its Parquet exports
   (``<export root>/<table>/<column>=YYYY-MM-DD/*.parquet``, hive partitioning: the partition
   column comes from the directory name, typed DATE; an unpartitioned table's one file);
-- ``main.agg_ingest_daily`` and ``audit.refresh_runs`` (tables with one row per landing day and
-  per run, not exported) over a snapshot that the writers keep next to the warehouse,
+- ``main.agg_ingest_daily``, ``audit.refresh_runs`` and ``audit.processed_files`` (tables with
+  one row per landing day, per run and per processed file, not exported) over a snapshot that the writers keep next to the warehouse,
   ``<warehouse dir>/report_snapshot/<schema>.<table>.parquet``, plus ``_snapshot.json`` (when).
 
 ``write_snapshot()`` is called by a writer, holding the lock, each time the exports have just been
@@ -35,8 +35,8 @@ from clickstream.pipeline.warehouse import connect_duckdb
 LOG = logging.getLogger("clickstream.report")
 SNAPSHOT_DIR = "report_snapshot"
 SNAPSHOT_META = "_snapshot.json"
-# The tables the report reads that are not exported (tiny: one row per landing day / per run).
-SNAPSHOT_TABLES = (("main", "agg_ingest_daily"), ("audit", "refresh_runs"))
+# The tables the report reads that are not exported (small: one row per landing day / run / file).
+SNAPSHOT_TABLES = (("main", "agg_ingest_daily"), ("audit", "refresh_runs"), ("audit", "processed_files"))
 PARTITION_DIR = re.compile(r"^(?P<column>[a-z_][a-z0-9_]*)=\d{4}-\d{2}-\d{2}$")
 TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 

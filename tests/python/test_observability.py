@@ -102,6 +102,7 @@ def test_an_error_level_quality_threshold_fails_the_refresh_and_stores_failing_r
     err = capsys.readouterr().err
     assert "agg_ingest_daily__quarantine_rate_error" in err
     assert '"quality_failures"."agg_ingest_daily__quarantine_rate_error"' in err
+    assert "This batch brought 1 new file(s) to 2024-02-01: click_events/dt=2024-02-01/a.jsonl" in err
     rows = pipeline.query(
         "select dt, numerator_value, denominator_value from quality_failures.agg_ingest_daily__quarantine_rate_error"
     )
@@ -153,7 +154,7 @@ def test_freshness_is_checked_and_printed_and_stale_files_are_an_error(make_pipe
     latest = "select status, freshness from audit.refresh_runs order by started_at desc limit 1"
     assert pipeline.refresh(freshness=True) == 0
     output = capsys.readouterr().out
-    assert "Nothing to do" in output and "freshness: raw.click_events error (newest landed file 60." in output
+    assert "Nothing to do" in output and "freshness: raw.click_events error (newest landed file 2.5 days old)" in output
     [(status, freshness)] = pipeline.query(latest)
     said = json.loads(freshness)["raw.click_events"]
     assert status == "nothing_to_do" and said["status"] == "error"

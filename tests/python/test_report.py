@@ -205,6 +205,20 @@ def test_report_is_deterministic_and_reads_audit_runs_when_present(
     assert "<td>2024-03-10 09:05:00</td><td>2.9 h</td>" in audited  # r1's end, 12:00 - 09:05
     assert "status failed" in audited  # the latest run is shown with its status
     assert "audit.refresh_runs does not exist" not in audited
+    # Last batches, from an audit table with the first columns only: runs, newest first, no files
+    batches = audited.split('id="section-last-batches"')[1].split("</section>")[0]
+    assert batches.index("2024-03-10 10:00:00") < batches.index("2024-03-10 09:00:00")
+    assert "<td>failed</td><td>-</td><td>-</td><td>60 s</td><td>-</td>" in batches
+
+    # ... and from the sample's own audit: each run's first-processed files and its lag
+    full = report.write_report(sample.paths.warehouse, tmp_path / "e.html", now=FIXED_NOW).read_text()
+    batches = full.split('id="section-last-batches"')[1].split("</section>")[0]
+    [(runs, files)] = sample.query(
+        "select count(distinct run_id), count(distinct file_path) from audit.processed_files"
+    )
+    assert runs >= 1 and files >= 1
+    cells = re.findall(r"<tr><td>[^<]*</td><td>success</td><td>[^<]*</td><td>([0-9,]+)</td>", batches)
+    assert sum(int(cell.replace(",", "")) for cell in cells) == files
 
     # Long histories: the per-day charts keep the latest MAX_DAYS landing days and say so.
     monkeypatch.setattr(report, "MAX_DAYS", 2)

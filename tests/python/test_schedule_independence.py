@@ -1,9 +1,9 @@
 """Results do not depend on the schedule (#18): one landing zone - a small noisy generated sample
 plus the hand-written edge cases - refreshed one file at a time and in random groups of files
 (several seeds) gives the public tables and the exported bytes of one full refresh (day by day:
-test_generated_sample_invariants.py and test_incremental_sessions.py). The schedules bring files whose names sort before files already processed for their day
-(the first landed copy of an event moves) and files for days older than the last processed one
-(the refresh replays the later days)."""
+test_generated_sample_invariants.py and test_incremental_sessions.py). The schedules bring files
+whose names sort before files already processed for their day (the first landed copy of an event
+moves) and files for days older than the last processed one (the refresh replays the later days)."""
 
 from __future__ import annotations
 
@@ -17,17 +17,28 @@ from conftest import EDGE_DAY, Pipeline, edge_case_lines, event, exported_files
 from clickstream.ingest import generate as generate_events
 from clickstream.paths import PipelinePaths
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.second_lane]
 
 
 @pytest.fixture(scope="module")
 def zone(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], Pipeline]:
-    """The landing zone's files (3 days of generated noisy events, 2 files a day, and 2 edge-case
-    files on the middle day) and its full refresh."""
+    """The landing zone's files (2 days of generated noisy events, 2 files a day, and 2 edge-case
+    files on the second day) and its full refresh."""
     base = tmp_path_factory.mktemp("zone")
     raw = base / "raw"
-    arguments = ["--start-date", "2024-03-01", "--days", "3", "--events-per-day", "400", "--seed", "5"]
-    assert generate_events.main([*arguments, "--max-records-per-file", "250", "--raw-root", str(raw), "--quiet"]) == 0
+    arguments = [
+        "--start-date",
+        "2024-03-01",
+        "--days",
+        "2",
+        "--events-per-day",
+        "400",
+        "--seed",
+        "5",
+        "--partitions",
+        "2",
+    ]
+    assert generate_events.main([*arguments, "--raw-root", str(raw), "--quiet"]) == 0
     full = Pipeline(PipelinePaths(raw, base / "full" / "w.duckdb", base / "full" / "exports"))
     full.land(EDGE_DAY, "a_edge_cases.jsonl", edge_case_lines())
     # a later-landed copy of an edge event with another time (the earlier copy wins), and its
@@ -35,7 +46,7 @@ def zone(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], Pipeline
     full.land(EDGE_DAY, "zz_edge_cases_later.jsonl", [event("edge-gap-3", "edge_u1", "2024-03-02T10:50:00Z")])
     assert full.refresh("--full-refresh") == 0
     files = sorted((raw / "click_events").glob("dt=*/*.jsonl*"))
-    assert len({path.parent for path in files}) == 3 and len(files) >= 8
+    assert len({path.parent for path in files}) == 2 and len(files) >= 6
     return files, full
 
 
@@ -87,18 +98,18 @@ def test_one_file_at_a_time_newest_names_first_and_a_late_file_give_the_full_ref
     held_back = by_day[min(by_day)][0]
     order = [path for day in sorted(by_day) for path in reversed(by_day[day]) if path != held_back] + [held_back]
     groups = [[path] for path in order]
-    assert sorts_before_a_landed_file(groups) >= 4 and lands_after_a_later_day(groups) == 1
+    assert sorts_before_a_landed_file(groups) >= 3 and lands_after_a_later_day(groups) == 1
     assert_same_as_full_refresh(refreshed_in_groups(groups, source, tmp_path), full)
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [2, 3])
 def test_random_groups_of_files_give_the_full_refresh(zone, tmp_path, seed: int) -> None:
     files, full = zone
     rng = random.Random(seed)
     order = rng.sample(files, len(files))  # any order: days and names mixed
     groups = []
     while order:
-        size = rng.randint(2, 4)
+        size = rng.randint(2, 3)
         groups.append(order[:size])
         order = order[size:]
     assert sorts_before_a_landed_file(groups) > 0 and lands_after_a_later_day(groups) > 0
