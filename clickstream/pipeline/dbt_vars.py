@@ -122,6 +122,11 @@ def project_defaults(project_file: Path = PROJECT_FILE) -> dict[str, Any]:
     return dict(yaml.safe_load(project_file.read_text())["vars"])
 
 
+def run_vars(extra_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every var as a dbt run with these --vars sees it: the --vars value, else dbt_project.yml's."""
+    return {**project_defaults(), **(extra_vars or {})}
+
+
 # What a standalone script that applies the pipeline's rules (the benchmark's pandas peer and
 # DuckDB floor) says of each rule var it takes as an option.
 RULE_OPTION_HELP = {

@@ -603,7 +603,7 @@ def landing_freshness(paths: PipelinePaths, extra_vars: dict | None = None) -> d
     newest file matching click_events/dt=*/*.jsonl*, against the vars
     raw_freshness_warn_after_hours and raw_freshness_error_after_hours (--vars, else
     dbt_project.yml); older than a limit is past it, as dbt decides."""
-    settings = {**dbt_vars.project_defaults(), **(extra_vars or {})}
+    settings = dbt_vars.run_vars(extra_vars)
     times = [path.stat().st_mtime for path in (paths.raw_root / "click_events").glob("dt=*/*.jsonl*") if path.is_file()]
     if not times:
         return {}
@@ -800,17 +800,25 @@ def closed_days(records: dict | None, processed: list[str], extra_vars: dict | N
     builds it once more, so that the error-level quality thresholds judge the complete day."""
     if not processed:
         return []
-    grace = int({**dbt_vars.project_defaults(), **(extra_vars or {})}["landing_day_grace_minutes"])
+    grace = int(dbt_vars.run_vars(extra_vars)["landing_day_grace_minutes"])
     return [processed[-1]] if processed_files.closed_since_processed(records, processed[-1], grace) else []
+
+
+def landing_work(
+    paths: PipelinePaths, processed: list[str], extra_vars: dict | None
+) -> tuple[processed_files.LandingChanges, list[str]]:
+    """The landing zone against the record of processed files, and the closed day (closed_days()):
+    what a plain refresh (and each tick of --follow) decides its processed days to reopen from."""
+    records = processed_files.processed_files(paths.warehouse)
+    landing = processed_files.compare(paths.raw_root, records, processed)
+    return landing, closed_days(records, processed, extra_vars)
 
 
 def has_work(paths: PipelinePaths, target: str, extra_vars: dict | None = None) -> bool:
     """Whether a plain refresh would do something now (what `--follow` checks at each tick): a day
     plan() would process, or a processed file that changed (the refresh then refuses, naming it)."""
     processed = processed_days(paths, target)
-    records = processed_files.processed_files(paths.warehouse)
-    landing = processed_files.compare(paths.raw_root, records, processed)
-    closed = closed_days(records, processed, extra_vars)
+    landing, closed = landing_work(paths, processed, extra_vars)
     return bool(
         landing.changed or plan(landed_days(paths.raw_root), processed, None, False, landing.new_days() + closed)
     )
@@ -966,11 +974,10 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
         landing = processed_files.LandingChanges()
         closed: list[str] = []
         if not args.full_refresh:
-            records = processed_files.processed_files(paths.warehouse)
-            landing = processed_files.compare(paths.raw_root, records, processed)
-            closed = closed_days(records, processed, extra_vars)
+            landing, closed = landing_work(paths, processed, extra_vars)
         days = plan(landed, processed, run_date, args.full_refresh, landing.new_days() + closed)
-        check_landing_changes(landing, replay_from(days, processed), prog, argv)
+        replayed = replay_from(days, processed)
+        check_landing_changes(landing, replayed, prog, argv)
     except (RefusedRequest, WarehouseUnavailable, duckdb.Error) as error:
         if own_lock is not None:
             own_lock.release()
@@ -998,7 +1005,6 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
                 "more, so that its error-level quality thresholds judge the complete day.",
                 flush=True,
             )
-        replayed = replay_from(days, processed)
         if replayed is not None:
             late = [path for path in landing.new if processed_files.landing_day_of(path) == replayed]
             print(
