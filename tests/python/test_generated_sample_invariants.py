@@ -8,7 +8,7 @@ import gzip
 from datetime import date
 
 import pytest
-from conftest import Pipeline
+from conftest import Pipeline, exported_files
 
 from clickstream.ingest import generate as generate_events
 
@@ -86,6 +86,19 @@ def test_day_by_day_equals_full_refresh_row_for_row(sample) -> None:
 
 def test_thread_count_does_not_change_the_result(sample) -> None:
     assert sample["single"].snapshot() == sample["full"].snapshot()
+
+
+def test_sessionization_built_in_user_buckets_gives_the_same_tables_and_exports(sample, tmp_path) -> None:
+    # events_per_build_bucket 2000: the 16k-event sample's sessionization is built in 8 buckets,
+    # one statement each (config bucketed_build), as a 50M-event batch is at the default
+    from clickstream.paths import PipelinePaths
+
+    bucketed = Pipeline(PipelinePaths(sample["full"].paths.raw_root, tmp_path / "w.duckdb", tmp_path / "exports"))
+    assert bucketed.refresh("--full-refresh", "--vars", '{"events_per_build_bucket": 2000}') == 0
+    compiled = (tmp_path / "dbt_target" / "run" / "clickstream" / "models" / "intermediate").glob("int_*.sql")
+    assert sum("set variable clickstream_build_bucket = 7" in path.read_text() for path in compiled) == 2
+    assert bucketed.snapshot() == sample["full"].snapshot()
+    assert exported_files(bucketed.paths.export_root) == exported_files(sample["full"].paths.export_root)
 
 
 def test_every_non_blank_raw_line_is_exactly_one_of_valid_duplicate_quarantined(sample) -> None:
