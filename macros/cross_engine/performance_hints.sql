@@ -16,6 +16,23 @@
 {%- endmacro %}
 
 
+{% macro materialized_cte_hint() -%}
+    {#- Written between `name as` and `(` of a narrow CTE that must be computed on its own before
+        the wide rows are joined to it: DuckDB's `materialized`, which keeps the join order
+        optimizer from folding the CTE's joins into the wide join (it then put the wide rows on
+        the build side of a hash join: at 7M events it spilled 2.8 GB and took 2.4 times as long);
+        nothing on Spark, whose SQL has no such hint. -#}
+    {{- return(adapter.dispatch('materialized_cte_hint', 'clickstream')()) -}}
+{%- endmacro %}
+
+{% macro default__materialized_cte_hint() -%}
+    materialized
+{%- endmacro %}
+
+{% macro spark__materialized_cte_hint() -%}
+{%- endmacro %}
+
+
 {% macro full_build_order_by(column) -%}
     {#- Written after a mart's final select: on DuckDB, when the model is built whole (first build
         or full refresh), `order by <column>`, so the table is stored in date order, like a

@@ -149,7 +149,7 @@ sessions_bot_flagged as (
     group by session_id
 ),
 
-events_assigned as (
+events_assigned as {{ materialized_cte_hint() }} (
     select
         sessions_identified.event_id,
         sessions_identified.session_id,

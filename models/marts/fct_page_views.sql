@@ -16,6 +16,7 @@
                 'order_by': ['event_ts', 'event_id'],
             },
         },
+        bucketed_build=true,
     )
 }}
 {#- One row per page view of a human session (bots excluded), with the time spent on the page:
@@ -25,7 +26,10 @@
 with
 
 sessionized_events as {{ inline_cte_hint() }} (
+    {#- Built in user buckets on a large batch (build_bucket_predicate()): a session, so its
+        windows, belongs to one user. #}
     select * from {{ ref('int_events_sessionized') }}
+    where {{ build_bucket_predicate('user_id') }}
 ),
 
 event_keys as (

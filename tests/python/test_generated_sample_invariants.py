@@ -5,6 +5,7 @@ exactly one of valid event, counted duplicate or quarantined line."""
 from __future__ import annotations
 
 import gzip
+import re
 from datetime import date
 
 import pytest
@@ -88,15 +89,22 @@ def test_thread_count_does_not_change_the_result(sample) -> None:
     assert sample["single"].snapshot() == sample["full"].snapshot()
 
 
-def test_sessionization_built_in_user_buckets_gives_the_same_tables_and_exports(sample, tmp_path) -> None:
-    # events_per_build_bucket 2000: the 16k-event sample's sessionization is built in 8 buckets,
-    # one statement each (config bucketed_build), as a 50M-event batch is at the default
+def test_sessions_and_page_views_built_in_user_buckets_day_by_day_give_the_full_refresh(sample, tmp_path) -> None:
+    # events_per_build_bucket 500: each ~4k-event day of the sample is built in about 8 buckets,
+    # one statement each (config bucketed_build), as a 50M-event batch is at the default. Day by
+    # day covers both paths: the first day creates the tables, later days replace sessions.
     from clickstream.paths import PipelinePaths
 
     bucketed = Pipeline(PipelinePaths(sample["full"].paths.raw_root, tmp_path / "w.duckdb", tmp_path / "exports"))
-    assert bucketed.refresh("--full-refresh", "--vars", '{"events_per_build_bucket": 2000}') == 0
-    compiled = (tmp_path / "dbt_target" / "run" / "clickstream" / "models" / "intermediate").glob("int_*.sql")
-    assert sum("set variable clickstream_build_bucket = 7" in path.read_text() for path in compiled) == 2
+    assert bucketed.refresh("--vars", '{"events_per_build_bucket": 500}') == 0
+    compiled = (tmp_path / "dbt_target" / "compiled" / "clickstream" / "models").glob("*/*.sql")
+    bucket_counts = {
+        path.stem: int(found.group(1))
+        for path in compiled
+        if (found := re.search(r"% (\d+) = getvariable\('clickstream_build_bucket'\)", path.read_text()))
+    }
+    bucketed_models = {model for model, buckets in bucket_counts.items() if buckets >= 6}
+    assert bucketed_models == {"int_events_sessionized", "int_sessions_rebuilt", "fct_page_views"}
     assert bucketed.snapshot() == sample["full"].snapshot()
     assert exported_files(bucketed.paths.export_root) == exported_files(sample["full"].paths.export_root)
 
