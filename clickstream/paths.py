@@ -24,6 +24,11 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DT_DIR_PATTERN = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
 RAW_FILE_SUFFIXES = (".jsonl", ".jsonl.gz")
+# A file `clickstream kafka land` is writing (`.<raw file name>.<pid>.tmp`): renamed to its raw
+# name once complete, removed by the lander's next start if it died; its lines are landed again
+# from the topic, so it is neither read nor an unread entry (counting it would make
+# agg_ingest_daily.unread_entries depend on when a refresh ran).
+LANDER_TEMPORARY = re.compile(r"^\..+\.jsonl(\.gz)?\.\d+\.tmp$")
 # Each path: its command-line option, its environment variable, its default under the project.
 PATH_SETTINGS = {
     "raw_root": ("--raw-root", "CLICKSTREAM_RAW_ROOT", "data/raw"),
@@ -193,6 +198,8 @@ def unread_entries(raw_root: Path) -> list[UnreadEntry]:
                 reason = "bad_dt"
             elif len(entry) > 3:
                 reason = "nested"
+            elif LANDER_TEMPORARY.match(name):
+                continue  # being written by `clickstream kafka land`: a raw file once renamed
             elif not name.endswith(RAW_FILE_SUFFIXES):
                 reason = "wrong_extension"
             else:

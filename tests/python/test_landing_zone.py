@@ -59,7 +59,13 @@ def test_every_unread_entry_is_found_with_its_reason(tmp_path: Path) -> None:
     os.mkfifo(pipeline.paths.raw_root / "click_events" / f"dt={DAY}" / "fifo.jsonl")  # quarantined, not unread
     (pipeline.paths.raw_root / "click_events" / f"dt={DAY}" / "dir.jsonl" / "inner").mkdir(parents=True)
     (pipeline.paths.raw_root / "click_events" / "dt=2024-03-06").mkdir()  # empty: nothing to read
-    assert unread_entries(pipeline.paths.raw_root) == [UnreadEntry(*entry) for entry in UNREAD]
+    # a file the Kafka lander is writing is not an entry yet; another hidden file is
+    day_folder = pipeline.paths.raw_root / "click_events" / f"dt={DAY}"
+    (day_folder / ".click_events+0+0000000042.jsonl.4711.tmp").write_bytes(b"{}\n")
+    (day_folder / ".notes.tmp").write_bytes(b"x\n")
+    hidden = UnreadEntry(f"click_events/dt={DAY}/.notes.tmp", "wrong_extension", DAY)
+    expected = sorted([*(UnreadEntry(*entry) for entry in UNREAD), hidden], key=lambda entry: entry.path)
+    assert unread_entries(pipeline.paths.raw_root) == expected
     assert landed_days(pipeline.paths.raw_root) == [DAY]  # dt=2024-02-30 is no landing day
 
 
