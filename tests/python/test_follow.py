@@ -18,13 +18,13 @@ from clickstream.paths import PROJECT_ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.second_lane]
 
-DAY1, DAY2 = "2024-01-10", "2024-01-11"
+DAY1, DAY2, DAY3 = "2024-01-10", "2024-01-11", "2024-01-12"
 
 
 class Follower:
     """A `clickstream refresh --follow` process in its own process group, its output collected."""
 
-    def __init__(self, pipeline: Pipeline, every: str = "1s") -> None:
+    def __init__(self, pipeline: Pipeline, every: str = "1s", *extra: str) -> None:
         paths = pipeline.paths
         self.process = subprocess.Popen(
             [
@@ -36,6 +36,7 @@ class Follower:
                 "--every",
                 every,
                 "--skip-freshness",
+                *extra,
                 "--raw-root",
                 str(paths.raw_root),
                 "--warehouse",
@@ -131,3 +132,20 @@ def test_a_follower_killed_in_the_middle_of_a_batch_then_restarted_ends_like_an_
     assert reference.refresh() == 0
     assert followed.snapshot() == reference.snapshot()
     assert exported_files(followed.paths.export_root) == exported_files(reference.paths.export_root)
+
+
+def test_a_batch_that_fails_on_its_data_is_retried_when_new_files_land_not_at_every_tick(make_pipeline) -> None:
+    followed = make_pipeline("failing")
+    # a complete past day with 1 valid line of 21: its quarantine rate fails the error threshold
+    followed.land(DAY3, "a.jsonl", [event("ok-1", "u1", f"{DAY3}T10:00:00Z"), *[b"not json"] * 20])
+    follower = Follower(followed, "5s", "--vars", '{"quality_min_lines": 1}')
+    try:
+        follower.wait_for("the refresh failed (exit 1); trying again when new files land, or in 10 s")
+        follower.wait_for("nothing new landed: retrying in")  # the next tick: not retried
+        assert sum("refreshing dt=" in line for line in follower.lines) == 1, follower.output()
+        land_day(followed, DAY3, "b.jsonl", 0, 5)
+        follower.wait_for("files landed since the failed refresh: retrying it", timeout=30)
+        follower.wait_for("error: dbt build failed", count=2)  # the day still fails: a threshold
+        assert "after its back-off" not in follower.output()
+    finally:
+        assert follower.stop(signal.SIGTERM) == 0, follower.output()
