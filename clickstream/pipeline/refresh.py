@@ -47,7 +47,9 @@ from clickstream.paths import (
     UnreadEntry,
     add_path_options,
     landed_days,
+    landing_day,
     path_problems,
+    raw_files,
     unread_counts,
     unread_entries,
     unread_summary,
@@ -59,6 +61,7 @@ from clickstream.pipeline.contract import ContractError, dbt_target_path, quaran
 from clickstream.pipeline.disk import disk_full_message, is_disk_full
 from clickstream.pipeline.lock import RESUME_ADVICE, StopRequested, WarehouseLock, WarehouseLocked, stop_on_sigterm
 from clickstream.pipeline.warehouse import (
+    DUCKDB_TARGETS,
     TARGETS,
     WarehouseBusy,
     WarehouseUnavailable,
@@ -231,6 +234,37 @@ FAILURE_UNITS = {"accepted_values": "failing value", "unique": "duplicated value
 # Data tests that a refresh leaves out because running them reads the raw files again: the key
 # tests of the view stg_click_events__lines (`make test` runs them, test_model_keys.py).
 RAW_FILE_TESTS_TAG = "reads_raw_files"
+
+
+# A batch whose raw files hold at least this many bytes (about 3M events) is built with one dbt
+# thread on DuckDB (batch_threads()).
+LARGE_BATCH_BYTES = 1_000_000_000
+
+
+def batch_threads(
+    paths: PipelinePaths, days: list[str], threads: int | None, target: str, large_batch_bytes: int = LARGE_BATCH_BYTES
+) -> int | None:
+    """The dbt threads of a build of these landing days: --threads when given; else, on DuckDB and
+    unless CLICKSTREAM_DBT_THREADS sets the profile's, 1 when the days' raw files hold at least
+    large_batch_bytes (else None: the profile's 2). Each DuckDB statement already uses every core;
+    two large models built side by side split the cores and the memory limit and spill: with one
+    thread a 50M-event full refresh took 855.5 s instead of 1003.7 s, 10M 153.1 s instead of
+    168.6 s; at 1M events the two were equal (48.4 s, 47.8 s) and a 1k-event batch is 3 % faster
+    with two (docs/benchmark.md)."""
+    if threads or target not in DUCKDB_TARGETS or os.environ.get("CLICKSTREAM_DBT_THREADS"):
+        return threads
+    wanted = set(days)
+    size = 0
+    for path in raw_files(paths.raw_root):
+        if landing_day(path.parent.name) in wanted:
+            try:
+                size += path.stat().st_size
+            except OSError:  # removed since listed: the file check says so
+                continue
+    if size < large_batch_bytes:
+        return None
+    LOG.info("a large batch (%.1f GB of raw files): dbt builds it with one thread", size / 1e9)
+    return 1
 
 
 def run_dbt_build(
@@ -490,7 +524,7 @@ def refresh_step(
             paths,
             run_date,
             full_refresh,
-            threads,
+            batch_threads(paths, days, threads, target),
             extra_vars,
             target,
             skip_tests,
@@ -872,7 +906,8 @@ def build_parser(prog: str = "clickstream refresh") -> argparse.ArgumentParser:
         help="dbt target (profiles.yml): dev = DuckDB (default, or $CLICKSTREAM_DBT_TARGET); spark_cluster = the "
         "local Spark cluster's Thrift server (start it with `clickstream spark start`; docs/spark.md)",
     )
-    parser.add_argument("--threads", type=int_at_least(1), help="dbt threads (default: profiles.yml, 2)")
+    parser.add_argument("--threads", type=int_at_least(1), help="dbt threads (default: profiles.yml's 2, or $CLICKSTREAM_DBT_THREADS; on DuckDB 1 for a batch "
+        "whose raw files hold 1 GB or more: each statement already uses every core)")
     tests = parser.add_mutually_exclusive_group()
     tests.add_argument(
         "--skip-tests",

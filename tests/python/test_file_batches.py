@@ -224,3 +224,21 @@ def test_a_file_landed_between_the_refreshs_check_and_dbt_is_left_for_the_next_r
     assert pipeline.query("select count(*) from main.fct_events where event_id = 'm1'") == [(0,)]
     assert pipeline.refresh() == 0
     assert pipeline.query("select count(*) from main.fct_events where event_id = 'm1'") == [(1,)]
+
+
+def test_a_large_batch_is_built_with_one_dbt_thread_unless_threads_are_chosen(pipeline: Pipeline, monkeypatch) -> None:
+    # threshold 2 KB here (1 GB by default): two concurrent DuckDB statements split the cores and
+    # the memory limit, which only small batches gain from
+    from clickstream.pipeline.refresh import batch_threads
+
+    monkeypatch.delenv("CLICKSTREAM_DBT_THREADS", raising=False)
+    pipeline.land(DAY1, "a.jsonl", [event(f"e{i}", "u1", f"{DAY1}T10:00:00Z") for i in range(30)])
+    pipeline.land(DAY2, "a.jsonl", [event("f1", "u1", f"{DAY2}T10:00:00Z")])
+    (pipeline.paths.raw_root / "click_events" / f"dt={DAY2}" / "notes.txt").write_bytes(b"x" * 4096)  # unread
+    assert batch_threads(pipeline.paths, [DAY1], None, "dev", 2048) == 1
+    assert batch_threads(pipeline.paths, [DAY1, DAY2], None, "dev", 2048) == 1
+    assert batch_threads(pipeline.paths, [DAY2], None, "dev", 2048) is None  # the profile's 2
+    assert batch_threads(pipeline.paths, [DAY1], 2, "dev", 2048) == 2  # --threads
+    assert batch_threads(pipeline.paths, [DAY1], None, "spark_cluster", 2048) is None
+    monkeypatch.setenv("CLICKSTREAM_DBT_THREADS", "2")
+    assert batch_threads(pipeline.paths, [DAY1], None, "dev", 2048) is None
