@@ -906,8 +906,12 @@ def build_parser(prog: str = "clickstream refresh") -> argparse.ArgumentParser:
         help="dbt target (profiles.yml): dev = DuckDB (default, or $CLICKSTREAM_DBT_TARGET); spark_cluster = the "
         "local Spark cluster's Thrift server (start it with `clickstream spark start`; docs/spark.md)",
     )
-    parser.add_argument("--threads", type=int_at_least(1), help="dbt threads (default: profiles.yml's 2, or $CLICKSTREAM_DBT_THREADS; on DuckDB 1 for a batch "
-        "whose raw files hold 1 GB or more: each statement already uses every core)")
+    parser.add_argument(
+        "--threads",
+        type=int_at_least(1),
+        help="dbt threads (default: profiles.yml's 2, or $CLICKSTREAM_DBT_THREADS; on DuckDB 1 for a batch "
+        "whose raw files hold 1 GB or more: each statement already uses every core)",
+    )
     tests = parser.add_mutually_exclusive_group()
     tests.add_argument(
         "--skip-tests",
