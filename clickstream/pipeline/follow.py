@@ -4,13 +4,13 @@ Every ``--every`` seconds (default 60) it compares the landing zone with the rec
 files (clickstream/pipeline/processed_files.py) and the processed days; when there is something
 to process it runs one refresh (``clickstream refresh`` with the same options, which takes the
 warehouse lock for its duration, prints a summary line per landing day and exports the changed
-partitions), and otherwise does nothing. A failed refresh is tried again from the recorded state (a refresh
-resumes what an interrupted one left): at the first tick after new files land (or a landed file
-changes), or else after a back-off that doubles with each failure in a row (``--every`` x 2, x 4,
-... at most 15 minutes), so a failure the data causes (an error-level quality test) does not
-rebuild the same batch every tick, and one that passes (a full disk, freed) is retried anyway.
-Its error is printed once until it changes. SIGTERM or Ctrl-C while waiting stops at once (exit 0); during a refresh, SIGTERM
-interrupts that refresh as it would any refresh (recorded as interrupted, finished by the next
+partitions), and otherwise does nothing. A failed refresh is tried again from the recorded state
+(a refresh resumes what an interrupted one left): at the first tick after new files land (or a
+landed file changes), or else after a back-off that doubles with each failure in a row
+(``--every`` x 2, x 4, ... at most 15 minutes), so a failure the data causes (an error-level
+quality test) does not rebuild the same batch every tick, and one that passes (a full disk,
+freed) is retried anyway. Its error is printed once until it changes. SIGTERM or Ctrl-C while
+waiting stops at once (exit 0); during a refresh, SIGTERM interrupts that refresh as it would any refresh (recorded as interrupted, finished by the next
 start) and the follower exits 143, Ctrl-C exits 130.
 
 With ``clickstream kafka land`` writing the landing zone (files appear complete, under their final
@@ -75,8 +75,9 @@ def follow(paths: PipelinePaths, every: float, work_waiting: Callable[[], bool],
             except (WarehouseUnavailable, duckdb.Error) as error:  # another command holds the warehouse
                 LOG.info("warehouse busy (%s); checking again in %g s", str(error).splitlines()[0], every)
                 waiting = False
+            landed = landing_fingerprint(paths.raw_root) if waiting else None
             if waiting and failures:
-                if landing_fingerprint(paths.raw_root) != failed_on:
+                if landed != failed_on:
                     LOG.info("files landed since the failed refresh: retrying it")
                 elif started >= retry_at:
                     LOG.info("nothing new landed since the failed refresh: retrying it after its back-off")
@@ -84,7 +85,6 @@ def follow(paths: PipelinePaths, every: float, work_waiting: Callable[[], bool],
                     LOG.info("the last refresh failed and nothing new landed: retrying in %.0f s", retry_at - started)
                     waiting = False
             if waiting:
-                landed = landing_fingerprint(paths.raw_root)
                 running = True
                 code = run_refresh()
                 running = False
@@ -93,11 +93,12 @@ def follow(paths: PipelinePaths, every: float, work_waiting: Callable[[], bool],
                 error = None if code == 0 else f"exit {code}"
                 failures = failures + 1 if error else 0
                 if error:
-                    failed_on, retry_at = landed, time.monotonic() + retry_delay(every, failures)
+                    delay = retry_delay(every, failures)
+                    failed_on, retry_at = landed, time.monotonic() + delay
                     if error != last_error:
                         print(
                             f"follow: the refresh failed ({error}); trying again when new files land, or in "
-                            f"{retry_delay(every, failures):g} s (the wait doubles with each failure in a row, "
+                            f"{delay:g} s (the wait doubles with each failure in a row, "
                             f"at most {MAX_RETRY_SECONDS:g} s)",
                             flush=True,
                         )

@@ -47,9 +47,7 @@ from clickstream.paths import (
     UnreadEntry,
     add_path_options,
     landed_days,
-    landing_day,
     path_problems,
-    raw_files,
     unread_counts,
     unread_entries,
     unread_summary,
@@ -253,14 +251,13 @@ def batch_threads(
     with two (docs/benchmark.md)."""
     if threads or target not in DUCKDB_TARGETS or os.environ.get("CLICKSTREAM_DBT_THREADS"):
         return threads
-    wanted = set(days)
     size = 0
-    for path in raw_files(paths.raw_root):
-        if landing_day(path.parent.name) in wanted:
-            try:
-                size += path.stat().st_size
-            except OSError:  # removed since listed: the file check says so
-                continue
+    for entry in file_check.landed_entries(paths.raw_root, days):
+        try:
+            if entry.is_file():
+                size += entry.stat().st_size
+        except OSError:  # removed since listed: the file check says so
+            continue
     if size < large_batch_bytes:
         return None
     LOG.info("a large batch (%.1f GB of raw files): dbt builds it with one thread", size / 1e9)
