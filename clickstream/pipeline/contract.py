@@ -23,7 +23,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from functools import cache
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from clickstream.paths import PROJECT_ROOT, PipelinePaths
+from clickstream.pipeline.dbt_process import dbt_command
 
 QUARANTINE_REASONS_SEED = PROJECT_ROOT / "seeds" / "quarantine_reasons.csv"
 MARTS_FOLDER = "marts"
@@ -84,11 +84,7 @@ def load_manifest(path: Path) -> dict[str, Any]:
 
 def parse_project(target_path: Path, paths: PipelinePaths, target: str = "dev") -> Path:
     """Run `dbt parse` (no warehouse is opened) writing target_path/manifest.json; returns its path."""
-    # imported here: refresh imports the export, which imports this module
-    from clickstream.pipeline.refresh import dbt_command
-
-    command, env = dbt_command(paths, ["parse", "--no-partial-parse"], target, target_path, target_path / "logs")
-    result = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    result = dbt_command(paths, ["parse", "--no-partial-parse"], target, target_path, target_path / "logs").run()
     manifest = target_path / "manifest.json"
     if result.returncode != 0 or not manifest.exists():
         tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])

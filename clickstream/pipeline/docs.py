@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import subprocess
 import sys
 from pathlib import Path
 
 from clickstream.paths import PROJECT_ROOT, PipelinePaths, add_path_options, path_problems
+from clickstream.pipeline.dbt_process import DbtCommand, dbt_command
 from clickstream.pipeline.lock import WarehouseLock, WarehouseLocked
-from clickstream.pipeline.refresh import dbt_command
 from clickstream.pipeline.warehouse import WarehouseBusy, duckdb_lock_conflict
 
 LOG = logging.getLogger("clickstream.docs")
@@ -30,9 +29,8 @@ class DocsError(RuntimeError):
     """dbt could not build the docs site; the message says why and what to do."""
 
 
-def docs_command(paths: PipelinePaths, *arguments: str) -> tuple[list[str], dict[str, str]]:
-    """A `dbt docs ...` command line and environment, built like every dbt command of the
-    pipeline (refresh.dbt_command)."""
+def docs_command(paths: PipelinePaths, *arguments: str) -> DbtCommand:
+    """A `dbt docs ...` command, built like every dbt command of the pipeline."""
     return dbt_command(paths, ["docs", *arguments], "dev", DOCS_TARGET, DOCS_LOGS)
 
 
@@ -40,8 +38,7 @@ def generate_docs(paths: PipelinePaths, pass_fds: tuple[int, ...] = ()) -> Path:
     """Run `dbt docs generate --static`; returns the self-contained HTML page. dbt-duckdb opens the
     warehouse read-write for the catalog: call it holding the warehouse lock, and pass its
     descriptor (WarehouseLock.pass_fds()) so dbt holds the lock while it runs."""
-    command, env = docs_command(paths, "generate", "--static")
-    result = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, pass_fds=pass_fds)
+    result = docs_command(paths, "generate", "--static").run(pass_fds=pass_fds)
     if result.returncode != 0:
         raise DocsError(
             "dbt docs generate failed:\n"
@@ -54,10 +51,10 @@ def generate_docs(paths: PipelinePaths, pass_fds: tuple[int, ...] = ()) -> Path:
 
 def serve_docs(paths: PipelinePaths, port: int) -> int:
     """Serve the generated site with `dbt docs serve` until Ctrl-C; returns dbt's exit code."""
-    command, env = docs_command(paths, "serve", "--port", str(port), "--no-browser")
+    command = docs_command(paths, "serve", "--port", str(port), "--no-browser")
     LOG.info("serving the docs on http://127.0.0.1:%d (Ctrl-C stops)", port)
     try:
-        return subprocess.run(command, cwd=PROJECT_ROOT, env=env).returncode
+        return command.run(capture=False).returncode
     except KeyboardInterrupt:
         return 0
 

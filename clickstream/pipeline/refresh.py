@@ -56,6 +56,7 @@ from clickstream.pipeline import changes, dbt_vars, follow, processed_files
 from clickstream.pipeline import export as export_parquet
 from clickstream.pipeline.audit import INTERRUPTED, RunAudit
 from clickstream.pipeline.contract import ContractError, dbt_target_path, quarantine_reasons
+from clickstream.pipeline.dbt_process import DbtCommand, dbt_command
 from clickstream.pipeline.disk import disk_full_message, is_disk_full
 from clickstream.pipeline.lock import RESUME_ADVICE, StopRequested, WarehouseLock, WarehouseLocked, stop_on_sigterm
 from clickstream.pipeline.warehouse import (
@@ -162,35 +163,6 @@ def processed_days(paths: PipelinePaths, target: str) -> list[str]:
     return days
 
 
-def dbt_executable() -> str:
-    """The dbt next to this Python (the project's .venv), else dbt on PATH."""
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
-
-
-def dbt_command(
-    paths: PipelinePaths, arguments: list[str], target: str, target_path: Path, log_path: Path
-) -> tuple[list[str], dict[str, str]]:
-    """The command line and environment of one dbt command on this pipeline's paths."""
-    command = [
-        dbt_executable(),
-        *arguments,
-        "--target",
-        target,
-        "--project-dir",
-        str(PROJECT_ROOT),
-        "--profiles-dir",
-        str(PROJECT_ROOT),
-        "--target-path",
-        str(target_path),
-        "--log-path",
-        str(log_path),
-    ]
-    env = {**os.environ, **paths.environment(), "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    LOG.info("running: %s", " ".join(command))
-    return command, env
-
-
 def run_dbt(
     paths: PipelinePaths,
     arguments: list[str],
@@ -209,13 +181,13 @@ def run_dbt(
     counts (environment CLICKSTREAM_UNREAD_ENTRIES, macro unread_entries_count()); replay_from: process
     every landed day from this one on, processed or not (environment CLICKSTREAM_REPLAY_FROM, read by
     refresh_batch_files(); replay_from())."""
-    command, env = dbt_command(paths, arguments, target, dbt_target_path(paths), paths.warehouse.parent / "dbt_logs")
-    env["CLICKSTREAM_RUN_DATE"] = run_date or ""
-    env["CLICKSTREAM_REPLAY_FROM"] = replay_from or ""
+    command = dbt_command(paths, arguments, target, dbt_target_path(paths), paths.warehouse.parent / "dbt_logs")
+    command.env["CLICKSTREAM_RUN_DATE"] = run_date or ""
+    command.env["CLICKSTREAM_REPLAY_FROM"] = replay_from or ""
     # the refresh checked the batch's days just before: files landed since are the next batch's
-    env["CLICKSTREAM_CHECKED_FILES_ONLY"] = "1"
-    env["CLICKSTREAM_UNREAD_ENTRIES"] = json.dumps(unread or {}, sort_keys=True)
-    return subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, pass_fds=pass_fds)
+    command.env["CLICKSTREAM_CHECKED_FILES_ONLY"] = "1"
+    command.env["CLICKSTREAM_UNREAD_ENTRIES"] = json.dumps(unread or {}, sort_keys=True)
+    return command.run(pass_fds=pass_fds)
 
 
 def pipeline_dirs(paths: PipelinePaths) -> list[Path]:
@@ -582,28 +554,25 @@ def freshness_target_path(paths: PipelinePaths) -> Path:
     return paths.warehouse.parent / "dbt_freshness"
 
 
+def freshness_command(paths: PipelinePaths) -> DbtCommand:
+    """`dbt source freshness` on the `landing` target, in its own target directory."""
+    target_path = freshness_target_path(paths)
+    return dbt_command(paths, ["source", "freshness"], "landing", target_path, target_path / "logs")
+
+
 def start_freshness_check(paths: PipelinePaths, pass_fds: tuple[int, ...] = ()) -> subprocess.Popen:
     """Start `dbt source freshness` on the `landing` target (an in-memory DuckDB that reads only
     the landing zone's files), so it runs beside the refresh instead of after it, whatever the
     warehouse target; finish_freshness_check() collects it. pass_fds: the warehouse lock's
     descriptor, as for every dbt child of a refresh (the lock lasts until the last one exits)."""
-    target_path = freshness_target_path(paths)
-    command, env = dbt_command(paths, ["source", "freshness"], "landing", target_path, target_path / "logs")
-    return subprocess.Popen(
-        command,
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        pass_fds=pass_fds,
-    )
+    return freshness_command(paths).start(pass_fds=pass_fds)
 
 
 def finish_freshness_check(paths: PipelinePaths, process: subprocess.Popen) -> dict:
     """Wait for the check of start_freshness_check(); returns {source: {status, age_hours,
     max_loaded_at}} and prints one line."""
     process.communicate()
+    freshness_command(paths).keep_parse_state()
     freshness: dict = {}
     try:
         sources = json.loads((freshness_target_path(paths) / "sources.json").read_text())["results"]

@@ -20,8 +20,8 @@ import duckdb
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
 
-from clickstream.paths import PROJECT_ROOT, PipelinePaths
-from clickstream.pipeline import contract, refresh
+from clickstream.paths import PipelinePaths
+from clickstream.pipeline import contract, dbt_process, refresh
 
 if TYPE_CHECKING:  # spark_testing is imported only once the Spark extra is known to be there
     from spark_testing import Cluster, SharedCluster
@@ -93,9 +93,11 @@ def run_dbt(
 ) -> subprocess.CompletedProcess[str]:
     """Run one dbt command on these paths exactly as `clickstream refresh` builds it (same
     project, profiles, target and environment), with its target and log folders under `work_dir`
-    (never the project's own target/, which parallel tests would share); `env` overrides."""
-    command, base_env = refresh.dbt_command(paths, list(arguments), "dev", work_dir / "target", work_dir / "logs")
-    return subprocess.run(command, cwd=PROJECT_ROOT, env={**base_env, **(env or {})}, capture_output=True, text=True)
+    (never the project's own target/, which parallel tests would share); `env` adds to its
+    environment (the paths are the warehouse dbt opens: CLICKSTREAM_WAREHOUSE cannot move it)."""
+    command = dbt_process.dbt_command(paths, list(arguments), "dev", work_dir / "target", work_dir / "logs")
+    command.env.update(env or {})
+    return command.run()
 
 
 @dataclass

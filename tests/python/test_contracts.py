@@ -14,7 +14,7 @@ import pytest
 from conftest import Pipeline, event
 
 from clickstream.paths import PROJECT_ROOT
-from clickstream.pipeline import contract, refresh
+from clickstream.pipeline import contract, dbt_process
 
 DAY = "2026-03-02"
 FINAL_SELECT = "select * from final"
@@ -54,12 +54,10 @@ def end_model_with(project: Path, mart: str, final_select: str) -> None:
 
 def run_marts(pipeline: Pipeline, project: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     """`dbt run` of the changed marts of the copied project on the pipeline's warehouse."""
-    command, env = refresh.dbt_command(
-        pipeline.paths, ["run", "--select", *CHANGED_MARTS, *extra], "dev", project / "target", project / "logs"
-    )
-    command[command.index("--project-dir") + 1] = str(project)
-    command[command.index("--profiles-dir") + 1] = str(project)
-    return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+    arguments = ["run", "--select", *CHANGED_MARTS, *extra]
+    return dbt_process.dbt_command(
+        pipeline.paths, arguments, "dev", project / "target", project / "logs", project_dir=project
+    ).run()
 
 
 def marts_state(pipeline: Pipeline) -> dict[str, tuple[list[tuple], list[tuple]]]:

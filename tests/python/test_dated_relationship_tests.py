@@ -48,13 +48,8 @@ def run_dated_tests(
     if corruption:
         with duckdb.connect(str(warehouse)) as con:
             con.execute(corruption)
-    result = built.dbt(
-        "test",
-        "--select",
-        *(DATED_TESTS[name] for name in names),
-        work_dir=tmp_path,
-        env={"CLICKSTREAM_WAREHOUSE": str(warehouse)},
-    )
+    copy = PipelinePaths(built.paths.raw_root, warehouse, built.paths.export_root)
+    result = run_dbt(copy, "test", "--select", *(DATED_TESTS[name] for name in names), work_dir=tmp_path)
     target = tmp_path / "target"
     compiled = [path.read_text() for path in (target / "compiled").rglob("*.sql")]
     assert len(compiled) == len(names), result.stdout[-3000:]

@@ -37,7 +37,6 @@ from __future__ import annotations
 import csv
 import json
 import random
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -46,7 +45,7 @@ import duckdb
 import pytest
 
 from clickstream.paths import PROJECT_ROOT, PipelinePaths
-from clickstream.pipeline import refresh
+from clickstream.pipeline import dbt_process
 
 SEED = 20  # issue #20
 CORPUS_SIZE = 12_000
@@ -281,11 +280,10 @@ def expected_row(url: str | None) -> tuple[str | None, ...]:
 
 def compiled_select(target: str, work_dir: Path) -> str:
     """SELECT_MACROS rendered by `dbt compile --inline` for a profile target (no connection: the
-    macros need none), as the refresh runs dbt (refresh.dbt_command)."""
+    macros need none), as the refresh runs dbt (dbt_process.dbt_command)."""
     paths = PipelinePaths(work_dir / "raw", work_dir / "warehouse.duckdb", work_dir / "exports")
     arguments = ["compile", "--no-populate-cache", "--inline", SELECT_MACROS]
-    command, env = refresh.dbt_command(paths, arguments, target, work_dir / "target", work_dir / "logs")
-    result = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    result = dbt_process.dbt_command(paths, arguments, target, work_dir / "target", work_dir / "logs").run()
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     [compiled] = json.loads((work_dir / "target" / "run_results.json").read_text())["results"]
     return compiled["compiled_code"]
