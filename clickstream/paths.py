@@ -29,6 +29,14 @@ RAW_FILE_SUFFIXES = (".jsonl", ".jsonl.gz")
 # from the topic, so it is neither read nor an unread entry (counting it would make
 # agg_ingest_daily.unread_entries depend on when a refresh ran).
 LANDER_TEMPORARY = re.compile(r"^\..+\.jsonl(\.gz)?\.\d+\.tmp$")
+
+
+def lander_temporary_name(raw_name: str, pid: int) -> str:
+    """The name `clickstream kafka land` (process pid) writes the raw file raw_name under until it
+    is complete: the name LANDER_TEMPORARY matches."""
+    return f".{raw_name}.{pid}.tmp"
+
+
 # Each path: its command-line option, its environment variable, its default under the project.
 PATH_SETTINGS = {
     "raw_root": ("--raw-root", "CLICKSTREAM_RAW_ROOT", "data/raw"),

@@ -60,7 +60,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from clickstream.ingest import kafka_config
-from clickstream.paths import PipelinePaths
+from clickstream.paths import PipelinePaths, lander_temporary_name
 
 LOG = logging.getLogger("clickstream.land_from_kafka")
 
@@ -619,7 +619,7 @@ class Lander:
         directory = self.topic_dir / f"dt={dt_of_day(day)}"
         make_dirs(directory)
         stem = self.stem(state.partition, offset)
-        tmp = directory / f".{stem}{self.suffix}.{os.getpid()}.tmp"
+        tmp = directory / lander_temporary_name(f"{stem}{self.suffix}", os.getpid())
         fh = open(tmp, "wb")  # noqa: SIM115 - closed in finish_writing/abandon
         packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31) if self.opt.gzip else None
         state.file = OpenFile(state.partition, offset, day, tmp, directory / f"{stem}{self.suffix}", fh, packer)

@@ -16,7 +16,7 @@ import pytest
 from conftest import Pipeline, event
 
 from clickstream.ingest import file_check
-from clickstream.paths import PipelinePaths, UnreadEntry, landed_days, unread_entries
+from clickstream.paths import PipelinePaths, UnreadEntry, landed_days, lander_temporary_name, unread_entries
 from clickstream.report import html as report
 
 DAY = "2024-03-05"
@@ -61,7 +61,8 @@ def test_every_unread_entry_is_found_with_its_reason(tmp_path: Path) -> None:
     (pipeline.paths.raw_root / "click_events" / "dt=2024-03-06").mkdir()  # empty: nothing to read
     # a file the Kafka lander is writing is not an entry yet; another hidden file is
     day_folder = pipeline.paths.raw_root / "click_events" / f"dt={DAY}"
-    (day_folder / ".click_events+0+0000000042.jsonl.4711.tmp").write_bytes(b"{}\n")
+    (day_folder / lander_temporary_name("click_events+0+0000000042.jsonl", 4711)).write_bytes(b"{}\n")
+    (day_folder / lander_temporary_name("click_events+1+0000000007.jsonl.gz", 4711)).write_bytes(b"")
     (day_folder / ".notes.tmp").write_bytes(b"x\n")
     hidden = UnreadEntry(f"click_events/dt={DAY}/.notes.tmp", "wrong_extension", DAY)
     expected = sorted([*(UnreadEntry(*entry) for entry in UNREAD), hidden], key=lambda entry: entry.path)
