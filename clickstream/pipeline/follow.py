@@ -10,8 +10,9 @@ landed file changes), or else after a back-off that doubles with each failure in
 (``--every`` x 2, x 4, ... at most 15 minutes), so a failure the data causes (an error-level
 quality test) does not rebuild the same batch every tick, and one that passes (a full disk,
 freed) is retried anyway. Its error is printed once until it changes. SIGTERM or Ctrl-C while
-waiting stops at once (exit 0); during a refresh, SIGTERM interrupts that refresh as it would any refresh (recorded as interrupted, finished by the next
-start) and the follower exits 143, Ctrl-C exits 130.
+waiting stops at once (exit 0); during a refresh, SIGTERM interrupts that refresh as it would
+any refresh (recorded as interrupted, finished by the next start) and the follower exits 143,
+Ctrl-C exits 130.
 
 With ``clickstream kafka land`` writing the landing zone (files appear complete, under their final
 name, by rename: clickstream/ingest/land.py), this is the production loop (docs/operations.md).

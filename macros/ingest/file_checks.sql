@@ -1,7 +1,12 @@
 {% macro file_checks_path() -%}
     {#- The check log that clickstream/ingest/file_check.py writes (one JSON record per landed
         file): var file_checks_path, else file_checks.jsonl next to the warehouse file
-        ($CLICKSTREAM_WAREHOUSE, default data/warehouse/clickstream.duckdb). -#}
+        ($CLICKSTREAM_WAREHOUSE, default data/warehouse/clickstream.duckdb); '' while parsing, so
+        that parsing records no warehouse path and dbt's saved parse state fits every warehouse
+        (clickstream/pipeline/dbt_process.py). -#}
+    {%- if not execute -%}
+        {{- return('') -}}
+    {%- endif -%}
     {%- set configured = var('file_checks_path', none) -%}
     {%- if configured is none or configured == '' -%}
         {%- set warehouse = env_var('CLICKSTREAM_WAREHOUSE', 'data/warehouse/clickstream.duckdb') -%}

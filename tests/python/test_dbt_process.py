@@ -33,6 +33,8 @@ def test_a_new_warehouse_starts_from_the_parse_state_another_warehouse_left(tmp_
     run(second, "show", "--inline", "select 42 as answer")
     assert "Starting full parse" not in dbt_log(second)
     assert "Partial parsing enabled" in dbt_log(second)
+    # parsing reads no path of the warehouse, so no file is parsed again for it
+    assert "0 files changed." in dbt_log(second)
     # dbt ran in the warehouse's directory, on the file the paths name
     assert second.warehouse.exists()
     assert not first.warehouse.exists()

@@ -2,8 +2,7 @@
     `clickstream refresh` / `clickstream check-files`, clickstream/ingest/file_check.py): one row
     per landed file that was checked, with the outcome; the first record of a path wins, a
     half-written line is left out (file_check_records_sql()). Empty when there is no log yet. -#}
-{#- read only when executing: parsing records no path, so dbt's saved parse state fits every warehouse -#}
-{%- set path = file_checks_path() if execute else '' -%}
+{%- set path = file_checks_path() -%}
 
 {%- if file_checks_exist(path) %}
 with file_checks as (
