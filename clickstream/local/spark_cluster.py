@@ -32,6 +32,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -60,6 +61,13 @@ STATE_ENV = "CLICKSTREAM_SPARK_STATE_DIR"
 THRIFT_USER = "clickstream"
 
 
+#: What --conf accepts as a key: a Spark property name.
+SPARK_PROPERTY = re.compile(r"spark\.[A-Za-z0-9_.-]+")
+#: The properties of thrift_properties() that --conf may replace: defaults, not wiring (the others
+#: follow from start's options and state directory, or are rules of the pipeline such as UTC).
+TUNABLE_THRIFT_PROPERTIES = frozenset({"spark.sql.shuffle.partitions", "spark.ui.showConsoleProgress"})
+
+
 class ClusterError(RuntimeError):
     """A component did not start, or the requested configuration cannot be used."""
 
@@ -85,6 +93,13 @@ class ClusterConfig:
     daemon_memory: str = "512m"
     thrift_port: int = 10000
     thrift_ui_port: int = 4050
+    #: Extra Spark properties of the Thrift server's application (``--conf KEY=VALUE``), in the
+    #: order given; they may not replace a property that start sets itself (thrift_properties()).
+    thrift_conf: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        # cluster.json stores the pairs as lists
+        object.__setattr__(self, "thrift_conf", tuple((str(k), str(v)) for k, v in self.thrift_conf))
 
     @property
     def master_url(self) -> str:
@@ -113,6 +128,19 @@ class ClusterConfig:
         for name, port in ports.items():
             if not 0 < port < 65536:
                 raise ClusterError(f"invalid port {port} for the {name}")
+        for key, value in self.thrift_conf:
+            if not SPARK_PROPERTY.fullmatch(key) or not value or "\n" in value or "\r" in value:
+                raise ClusterError(
+                    f"--conf {key}={value}: give a Spark property as KEY=VALUE, KEY starting with spark., "
+                    "VALUE on one line (e.g. --conf spark.sql.codegen.wholeStage=false)"
+                )
+        fixed = set(thrift_properties(Path("state"), self)) - TUNABLE_THRIFT_PROPERTIES
+        taken = sorted({key for key, _ in self.thrift_conf} & fixed)
+        if taken:
+            raise ClusterError(
+                f"--conf cannot change {', '.join(taken)}: `clickstream spark start` sets it itself "
+                "(see its other options and docs/spark.md)"
+            )
 
 
 @dataclass(frozen=True)
@@ -458,7 +486,6 @@ def commands(state_dir: Path, config: ClusterConfig, home: Path) -> dict[str, tu
             {"spark.worker.cleanup.enabled": "true"},
         )
     hive_dir = state_dir / "hive"
-    total_cores = config.workers * config.worker_cores
     hiveconf = {
         "hive.server2.thrift.bind.host": config.host,
         "hive.server2.thrift.port": config.thrift_port,
@@ -487,23 +514,30 @@ def commands(state_dir: Path, config: ClusterConfig, home: Path) -> dict[str, tu
             *(arg for key, value in hiveconf.items() for arg in ("--hiveconf", f"{key}={value}")),
             "spark-internal",
         ],
-        {
-            "spark.driver.host": config.host,
-            "spark.driver.bindAddress": config.host,
-            "spark.ui.port": config.thrift_ui_port,
-            "spark.executor.memory": config.executor_memory or config.worker_memory,
-            "spark.cores.max": total_cores,
-            "spark.sql.shuffle.partitions": max(2, 2 * total_cores),
-            "spark.sql.session.timeZone": "UTC",
-            "spark.sql.warehouse.dir": state_dir / "warehouse",
-            "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={state_dir / 'metastore_db'};create=true",
-            "spark.driver.extraJavaOptions": f"-Dderby.system.home={state_dir}",
-            "spark.driver.extraClassPath": hive_compat_classpath(state_dir),  # see MISSING_HIVE_INTERFACE
-            "spark.local.dir": state_dir / "local",
-            "spark.ui.showConsoleProgress": "false",
-        },
+        {**thrift_properties(state_dir, config), **dict(config.thrift_conf)},
     )
     return result
+
+
+def thrift_properties(state_dir: Path, config: ClusterConfig) -> dict[str, object]:
+    """The Spark properties that start sets for the Thrift server's application; --conf adds to
+    them (and may replace TUNABLE_THRIFT_PROPERTIES)."""
+    total_cores = config.workers * config.worker_cores
+    return {
+        "spark.driver.host": config.host,
+        "spark.driver.bindAddress": config.host,
+        "spark.ui.port": config.thrift_ui_port,
+        "spark.executor.memory": config.executor_memory or config.worker_memory,
+        "spark.cores.max": total_cores,
+        "spark.sql.shuffle.partitions": max(2, 2 * total_cores),
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.warehouse.dir": state_dir / "warehouse",
+        "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={state_dir / 'metastore_db'};create=true",
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={state_dir}",
+        "spark.driver.extraClassPath": hive_compat_classpath(state_dir),  # see MISSING_HIVE_INTERFACE
+        "spark.local.dir": state_dir / "local",
+        "spark.ui.showConsoleProgress": "false",
+    }
 
 
 #: The pyspark wheel ships Hive 2.3's hive-exec without hive-llap-common, whose nested interface
@@ -843,6 +877,17 @@ def build_parser(prog: str = "clickstream spark") -> argparse.ArgumentParser:
         help="web UI port of the Thrift server application: jobs, stages, executors (default: %(default)s)",
     )
     start.add_argument(
+        "--conf",
+        dest="thrift_conf",
+        action="append",
+        type=conf_pair,
+        default=[],
+        metavar="KEY=VALUE",
+        help="a Spark property for the Thrift server's queries, e.g. spark.sql.codegen.wholeStage=false "
+        "(repeatable; it may not replace what the other options, the state directory or the "
+        "pipeline's rules set, such as spark.sql.session.timeZone)",
+    )
+    start.add_argument(
         "--timeout",
         type=float,
         default=180.0,
@@ -875,6 +920,14 @@ def build_parser(prog: str = "clickstream spark") -> argparse.ArgumentParser:
     return parser
 
 
+def conf_pair(text: str) -> tuple[str, str]:
+    """``KEY=VALUE`` of --conf as a pair (argparse type: its error names the option)."""
+    key, equals, value = text.partition("=")
+    if not equals:
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE, e.g. spark.sql.codegen.wholeStage=false")
+    return key.strip(), value.strip()
+
+
 def main(argv: list[str] | None = None, prog: str = "clickstream spark") -> int:
     parser = build_parser(prog)
     try:
@@ -902,6 +955,7 @@ def main(argv: list[str] | None = None, prog: str = "clickstream spark") -> int:
                 daemon_memory=args.daemon_memory,
                 thrift_port=args.thrift_port,
                 thrift_ui_port=args.thrift_ui_port,
+                thrift_conf=tuple(args.thrift_conf),
             )
             return start_cluster(state_dir, config, args.timeout)
         if args.command == "stop":

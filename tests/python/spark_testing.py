@@ -126,10 +126,14 @@ def kill_leftovers(state_dir: Path) -> None:
             os.kill(int(line.split(":")[0]), signal.SIGKILL)
 
 
+#: The Spark property the tests' cluster turns off (start_cluster).
+WHOLE_STAGE_CODEGEN = "spark.sql.codegen.wholeStage"
+
+
 @contextlib.contextmanager
 def start_cluster(work: Path, worker_cores: int = 1, worker_memory: str = "1g") -> Iterator[Cluster]:
-    """Start master, one worker and the Thrift server on free ports under `work`; stop them (and
-    kill anything of the state directory still alive) on exit."""
+    """Start master, one worker and the Thrift server on free ports under `work`, whole-stage code
+    generation off; stop them (and kill anything of the state directory still alive) on exit."""
     ports = dict(zip(PORT_NAMES, free_ports(len(PORT_NAMES)), strict=True))
     running = Cluster(
         state_dir=work / "state", ports=ports, work=work, worker_cores=worker_cores, worker_memory=worker_memory
@@ -159,6 +163,10 @@ def start_cluster(work: Path, worker_cores: int = 1, worker_memory: str = "1g") 
             str(ports["thrift_ui"]),
             "--timeout",
             "150",
+            # The tests' inputs are tiny: compiling each plan's Java code costs more than it saves
+            # (the Spark equality module: about 80 CPU-s less, docs/testing.md).
+            "--conf",
+            f"{WHOLE_STAGE_CODEGEN}=false",
         )
         assert started.returncode == 0, f"start failed:\n{started.stderr}\n{running.logs()}"
         yield running

@@ -66,3 +66,23 @@ def test_no_module_of_the_project_edits_sys_path() -> None:
         if re.search(r"sys\.path\.(insert|append)|spec_from_file_location", line) and "re.search" not in line
     ]
     assert not offenders
+
+
+@pytest.mark.parametrize(
+    ("conf", "status", "message"),
+    [
+        ("spark.sql.codegen.wholeStage", 2, "is not KEY=VALUE"),
+        ("codegen=false", 1, "KEY starting with spark."),
+        ("spark.sql.codegen.wholeStage=", 1, "KEY starting with spark."),
+        ("spark.sql.session.timeZone=GMT", 1, "cannot change spark.sql.session.timeZone"),
+        ("spark.sql.warehouse.dir=/elsewhere", 1, "cannot change spark.sql.warehouse.dir"),
+    ],
+    ids=lambda value: value if isinstance(value, str) and "=" in value else None,
+)
+def test_spark_start_refuses_a_bad_conf_before_starting_anything(
+    conf: str, status: int, message: str, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    result = run("spark", "start", "--state-dir", str(state), "--conf", conf)
+    assert (result.returncode, "Traceback" in result.stderr) == (status, False), result.stderr
+    assert message in result.stderr and not state.exists(), result.stderr

@@ -6,6 +6,7 @@ worker, the Thrift server, started in a temporary state directory on free ports;
 tests use it too), then:
 
 - ``start`` again says "already running" and exits 0; ``status`` lists every component as running;
+- ``start --conf`` (here whole-stage code generation off) reaches the Thrift server's sessions;
 - a real ``dbt debug --target spark_cluster`` (the project's profiles.yml) connects through Thrift;
 - queries through PyHive (dbt-spark's thrift client) return the right rows, and the master's JSON
   API and the Thrift application's REST API show that the tasks ran on the worker's executor;
@@ -34,7 +35,7 @@ pytest.importorskip("pyhive", reason="PyHive is not installed: the Spark extra i
 if shutil.which("java") is None:
     pytest.skip("no java on PATH: Spark needs Java 17+", allow_module_level=True)
 
-from spark_testing import Cluster, leftover_processes, spark_cluster
+from spark_testing import WHOLE_STAGE_CODEGEN, Cluster, leftover_processes, spark_cluster
 
 from clickstream.ingest import file_check
 from clickstream.paths import PROJECT_ROOT, PipelinePaths
@@ -64,6 +65,13 @@ def test_start_is_idempotent_and_status_lists_every_component(cluster: Cluster) 
     for name in ("master", "worker-1", "thriftserver"):
         assert (cluster.state_dir / "pids" / f"{name}.pid").is_file()
         assert (cluster.state_dir / "logs" / f"{name}.log").is_file()
+
+
+def test_start_gives_its_conf_properties_to_the_thrift_servers_sessions(cluster: Cluster) -> None:
+    [(key, value)] = spark_cluster.thrift_query("127.0.0.1", cluster.ports["thrift"], f"set {WHOLE_STAGE_CODEGEN}")
+    assert (key, value) == (WHOLE_STAGE_CODEGEN, "false")  # Spark's default is true
+    recorded = json.loads((cluster.state_dir / "cluster.json").read_text())["config"]["thrift_conf"]
+    assert recorded == [[WHOLE_STAGE_CODEGEN, "false"]]
 
 
 def test_dbt_debug_connects_through_the_thrift_target(cluster: Cluster, tmp_path: Path) -> None:
