@@ -451,18 +451,6 @@ def dbt_timings(run_results_path: Path) -> dict[str, Any]:
     }
 
 
-def dbt_freshness_seconds(sources_path: Path, after: float) -> float:
-    """Seconds of a `dbt source freshness` run that started after `after` (refresh.py runs it
-    beside the build, in its own target directory), else 0."""
-    try:
-        metadata_ = json.loads(sources_path.read_text())["metadata"]
-        started = utc_timestamp(metadata_["invocation_started_at"])
-        ended = utc_timestamp(metadata_["generated_at"])
-    except (OSError, ValueError, KeyError):
-        return 0.0
-    return round(ended - started, 3) if started >= after else 0.0
-
-
 def refresh_breakdown(run: ProcessRun, warehouse: Path) -> dict[str, Any]:
     """Where one refresh's wall time went: dbt's run phase (per model), export, the rest."""
     timings = dbt_timings(warehouse.parent / "dbt_target" / "run_results.json")
@@ -474,7 +462,6 @@ def refresh_breakdown(run: ProcessRun, warehouse: Path) -> dict[str, Any]:
     invocation = timings.pop("dbt_invocation_started_at")
     run_started = timings.pop("dbt_run_started_at")
     run_ended = timings.pop("dbt_run_ended_at")
-    freshness = dbt_freshness_seconds(warehouse.parent / "dbt_freshness" / "sources.json", run.started_at)
     return {
         "wall_seconds": round(run.seconds, 3),
         "export_seconds": export_seconds,
@@ -485,14 +472,12 @@ def refresh_breakdown(run: ProcessRun, warehouse: Path) -> dict[str, Any]:
         "startup_until_dbt_invocation_seconds": round(invocation - run.started_at, 3),
         # dbt from its invocation to its first node: project parsing, manifest, adapter set-up
         "dbt_parse_and_setup_seconds": round(run_started - invocation, 3),
-        # after dbt's run phase: dbt exit, refresh.py's summary queries, the export, waiting for
-        # the `dbt source freshness` that refresh.py runs beside the build, Python exit
+        # after dbt's run phase: dbt exit, refresh.py's summary queries, the export, the freshness
+        # rule (a few file stats), Python exit
         "after_dbt_run_seconds": round(run.started_at + run.seconds - run_ended, 3),
         # of which: from dbt's last node to the export's start (dbt exiting, refresh.py's summary
-        # and audit queries); and, not on the critical path, how long `dbt source freshness` ran
-        # beside the build (its invocation to its results, 0 when refresh.py runs none)
+        # and audit queries)
         "dbt_end_to_export_seconds": round(export_ended - export_seconds - run_ended, 3) if export_ended else None,
-        "dbt_source_freshness_seconds": freshness,
         **timings,
     }
 
@@ -1497,8 +1482,7 @@ def render_shape(name: str, report: dict[str, Any], machine: dict[str, Any]) -> 
             f"{breakdown['startup_until_dbt_invocation_seconds']:.1f} s, dbt parse and set-up "
             f"{breakdown['dbt_parse_and_setup_seconds']:.1f} s, after the run without the export "
             f"{breakdown['after_dbt_run_seconds'] - breakdown['export_seconds']:.1f} s: dbt's last node to the export "
-            f"{breakdown['dbt_end_to_export_seconds'] or 0:.1f} s; dbt source freshness ran beside the build for "
-            f"{breakdown['dbt_source_freshness_seconds']:.1f} s); inside the dbt run (2 threads, so these overlap): models "
+            f"{breakdown['dbt_end_to_export_seconds'] or 0:.1f} s); inside the dbt run (2 threads, so these overlap): models "
             f"{breakdown['models_seconds']:.1f} s, {breakdown['data_test_count']} data tests {breakdown['data_tests_seconds']:.1f} s, "
             f"{breakdown['unit_test_count']} unit tests {breakdown['unit_tests_seconds']:.1f} s, seeds {breakdown['seeds_seconds']:.1f} s"
         )

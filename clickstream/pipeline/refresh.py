@@ -56,7 +56,7 @@ from clickstream.pipeline import changes, dbt_vars, follow, processed_files
 from clickstream.pipeline import export as export_parquet
 from clickstream.pipeline.audit import INTERRUPTED, RunAudit
 from clickstream.pipeline.contract import ContractError, dbt_target_path, quarantine_reasons
-from clickstream.pipeline.dbt_process import DbtCommand, dbt_command
+from clickstream.pipeline.dbt_process import dbt_command
 from clickstream.pipeline.disk import disk_full_message, is_disk_full
 from clickstream.pipeline.lock import RESUME_ADVICE, StopRequested, WarehouseLock, WarehouseLocked, stop_on_sigterm
 from clickstream.pipeline.warehouse import (
@@ -549,62 +549,21 @@ def finish_exports(paths: PipelinePaths, audit: RunAudit, target: str) -> None:
         print(f"Exported what an earlier run left: {message}.", flush=True)
 
 
-def freshness_target_path(paths: PipelinePaths) -> Path:
-    """dbt's target directory for the freshness check (its own: it runs beside the build)."""
-    return paths.warehouse.parent / "dbt_freshness"
-
-
-def freshness_command(paths: PipelinePaths) -> DbtCommand:
-    """`dbt source freshness` on the `landing` target, in its own target directory."""
-    target_path = freshness_target_path(paths)
-    return dbt_command(paths, ["source", "freshness"], "landing", target_path, target_path / "logs")
-
-
-def start_freshness_check(paths: PipelinePaths, pass_fds: tuple[int, ...] = ()) -> subprocess.Popen:
-    """Start `dbt source freshness` on the `landing` target (an in-memory DuckDB that reads only
-    the landing zone's files), so it runs beside the refresh instead of after it, whatever the
-    warehouse target; finish_freshness_check() collects it. pass_fds: the warehouse lock's
-    descriptor, as for every dbt child of a refresh (the lock lasts until the last one exits)."""
-    return freshness_command(paths).start(pass_fds=pass_fds)
-
-
-def finish_freshness_check(paths: PipelinePaths, process: subprocess.Popen) -> dict:
-    """Wait for the check of start_freshness_check(); returns {source: {status, age_hours,
-    max_loaded_at}} and prints one line."""
-    process.communicate()
-    freshness_command(paths).keep_parse_state()
-    freshness: dict = {}
-    try:
-        sources = json.loads((freshness_target_path(paths) / "sources.json").read_text())["results"]
-    except (OSError, ValueError, KeyError):
-        sources = []
-    for source in sources:
-        name = source["unique_id"].removeprefix("source.clickstream.")
-        age = source.get("max_loaded_at_time_ago_in_s")
-        freshness[name] = {
-            "status": source.get("status"),
-            "age_hours": round(age / 3600, 2) if age is not None else None,
-            "max_loaded_at": source.get("max_loaded_at"),
-        }
-    if freshness:
-        print_freshness(freshness)
-    else:
-        print(
-            f"freshness: not available (dbt source freshness exited {process.returncode}; its log: "
-            f"{freshness_target_path(paths) / 'logs' / 'dbt.log'})"
-        )
-    return freshness
-
-
 def landing_freshness(paths: PipelinePaths, extra_vars: dict | None = None) -> dict:
-    """What `dbt source freshness` says of the landing zone, in the form finish_freshness_check()
-    returns, computed here for a refresh with nothing to process (starting dbt took 4 of its 4.7
-    s). The same rule as the source raw.click_events (_click_events__sources.yml): the age of the
-    newest file matching click_events/dt=*/*.jsonl*, against the vars
-    raw_freshness_warn_after_hours and raw_freshness_error_after_hours (--vars, else
-    dbt_project.yml); older than a limit is past it, as dbt decides."""
+    """What `dbt source freshness` says of the landing zone: {source: {status, age_hours,
+    max_loaded_at}}, or {} when nothing has landed. The same rule as the source raw.click_events
+    (_click_events__sources.yml): the age of the newest file matching click_events/dt=*/*.jsonl*
+    whose name does not start with a dot (a lander's temporary, paths.LANDER_TEMPORARY),
+    against the vars raw_freshness_warn_after_hours and raw_freshness_error_after_hours (--vars,
+    else dbt_project.yml); older than a limit is past it, as dbt decides. Computed here, not by a
+    dbt process beside each refresh: that process cost about 4 CPU-seconds for a few file stats
+    (test_observability.py checks that the two agree)."""
     settings = dbt_vars.run_vars(extra_vars)
-    times = [path.stat().st_mtime for path in (paths.raw_root / "click_events").glob("dt=*/*.jsonl*") if path.is_file()]
+    times = [
+        path.stat().st_mtime
+        for path in (paths.raw_root / "click_events").glob("dt=*/*.jsonl*")
+        if not path.name.startswith(".") and path.is_file()  # hidden: a lander's file not yet landed
+    ]
     if not times:
         return {}
     newest = max(times)
@@ -900,7 +859,8 @@ def build_parser(prog: str = "clickstream refresh") -> argparse.ArgumentParser:
     parser.add_argument(
         "--skip-freshness",
         action="store_true",
-        help="do not run `dbt source freshness` (by default it runs beside the refresh; its result is printed at the end)",
+        help="do not judge the landing zone's freshness (by default the refresh applies the rule of `dbt source "
+        "freshness` to the newest landed file and prints the result at the end)",
     )
     parser.add_argument(
         "--vars",
@@ -996,13 +956,10 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
     mode = "full_refresh" if args.full_refresh else ("date" if run_date else "pending_days")
     audit = RunAudit(paths.warehouse, uuid.uuid4().hex, mode, PROJECT_ROOT)
     status, error_message, freshness = "success", None, None
-    freshness_check = None
     exit_code = 1
     restore_sigterm = stop_on_sigterm()  # `kill PID` stops the dbt child too, and records the run
     try:
         audit.start([])
-        if not args.skip_freshness and days:
-            freshness_check = start_freshness_check(paths, lock.pass_fds())
         audit.set_landing_days(days)
         if closed and not run_date and closed[0] in days and closed[0] not in landing.new_days():
             print(
@@ -1036,10 +993,6 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
         if not days:
             status = "nothing_to_do"
             print(f"Nothing to do: every landed file under {paths.raw_root} is processed.")
-            if not args.skip_freshness:
-                freshness = landing_freshness(paths, extra_vars)
-                if freshness:
-                    print_freshness(freshness)
             if not args.skip_export:
                 finish_exports(paths, audit, args.target)
         elif args.full_refresh:
@@ -1085,8 +1038,10 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
                 print("quality warnings:\n" + "\n".join(summary.warnings), flush=True)
             if not args.skip_export and args.target == "dev":
                 refresh_snapshot(paths.warehouse)  # what `clickstream report` reads during the next step
-        if freshness_check is not None:
-            freshness = finish_freshness_check(paths, freshness_check)
+        if not args.skip_freshness:
+            freshness = landing_freshness(paths, extra_vars)
+            if freshness:
+                print_freshness(freshness)
     except (RefreshError, WarehouseUnavailable, ContractError) as error:
         status, error_message = "failed", str(error)
         conflict = duckdb_lock_conflict(str(error)) if isinstance(error, RefreshError) else None
@@ -1109,9 +1064,6 @@ def main(argv: list[str] | None = None, prog: str = "clickstream refresh", lock:
     finally:
         restore_sigterm()
         try:
-            if freshness_check is not None and freshness_check.returncode is None:
-                freshness_check.kill()  # the refresh failed: its freshness result is not needed
-                freshness_check.communicate()
             try:
                 audit.finish(status, error_message, freshness)
             except WarehouseBusy as error:

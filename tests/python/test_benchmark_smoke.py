@@ -71,7 +71,6 @@ def test_every_figure_is_reported_for_each_shape(report, shape: str) -> None:
         "data_tests_seconds",
         "unit_tests_seconds",
         "dbt_end_to_export_seconds",
-        "dbt_source_freshness_seconds",
     ):
         assert is_number(full["breakdown"][figure]), figure
         assert is_number(daily["breakdown_last_day"][figure]), figure

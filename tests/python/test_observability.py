@@ -6,12 +6,17 @@ from __future__ import annotations
 import json
 import os
 import time
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from conftest import Pipeline, event
 from test_incremental_sessions import DAY1, DAY2, land_two_days
 
+from clickstream.paths import lander_temporary_name
 from clickstream.pipeline.contract import project_manifest
+from clickstream.pipeline.dbt_process import dbt_command
+from clickstream.pipeline.refresh import landing_freshness
 
 
 def noisy_day(pipeline: Pipeline, dt: str, valid: int, bad: int, duplicates: int = 0, prefix: str = "") -> None:
@@ -148,9 +153,9 @@ def test_freshness_is_checked_and_printed_and_stale_files_are_an_error(make_pipe
     assert pipeline.refresh("--date", "2024-02-01", freshness=True) == 0
     assert "freshness: raw.click_events error" in capsys.readouterr().out
     [(freshness,)] = pipeline.query("select freshness from audit.refresh_runs order by started_at desc limit 1")
-    dbt_said = json.loads(freshness)["raw.click_events"]
-    assert dbt_said["status"] == "error"
-    # With nothing new, no dbt starts: the refresh itself judges the landing zone by the same rule.
+    built = json.loads(freshness)["raw.click_events"]
+    assert built["status"] == "error"
+    # With nothing new, no dbt starts: the refresh judges the landing zone the same way.
     latest = "select status, freshness from audit.refresh_runs order by started_at desc limit 1"
     assert pipeline.refresh(freshness=True) == 0
     output = capsys.readouterr().out
@@ -158,7 +163,33 @@ def test_freshness_is_checked_and_printed_and_stale_files_are_an_error(make_pipe
     [(status, freshness)] = pipeline.query(latest)
     said = json.loads(freshness)["raw.click_events"]
     assert status == "nothing_to_do" and said["status"] == "error"
-    assert abs(said["age_hours"] - dbt_said["age_hours"]) < 0.1
+    assert abs(said["age_hours"] - built["age_hours"]) < 0.1
     thresholds = {"raw_freshness_warn_after_hours": 59, "raw_freshness_error_after_hours": 61}
     assert pipeline.refresh("--vars", json.dumps(thresholds), freshness=True) == 0
     assert "freshness: raw.click_events warn" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("hours_old", "status"), [(1, "pass"), (30, "warn"), (55, "error")])
+def test_the_refresh_judges_freshness_as_dbt_source_freshness_does(
+    make_pipeline, tmp_path: Path, hours_old: int, status: str
+) -> None:
+    """The refresh applies the source's freshness rule itself (landing_freshness); the real
+    `dbt source freshness --target landing` gives the same status and newest file. The newest of
+    two files decides; a lander's temporary file (hidden, newer than both) counts for neither."""
+    pipeline = make_pipeline(f"freshness-{status}")
+    newest = time.time() - hours_old * 3600
+    for name, mtime in (("old.jsonl", newest - 3 * 86400), ("new.jsonl.gz", newest)):
+        path = pipeline.land("2024-02-01", name, [b"{}"])
+        os.utime(path, (mtime, mtime))
+    pipeline.land("2024-02-02", lander_temporary_name("click_events+0+0000000009.jsonl", 4242), [b"{}"])
+    dbt = dbt_command(pipeline.paths, ["source", "freshness"], "landing", tmp_path / "target", tmp_path / "logs")
+    dbt.env["CLICKSTREAM_RAW_ROOT"] = str(pipeline.paths.raw_root)
+    result = dbt.run()
+    assert result.returncode == (1 if status == "error" else 0), result.stdout[-3000:]
+    [source] = json.loads((tmp_path / "target" / "sources.json").read_text())["results"]
+    ours = landing_freshness(pipeline.paths)["raw.click_events"]
+    assert (ours["status"], source["status"]) == (status, status)
+    newest_file = datetime.fromtimestamp(newest, UTC)
+    for said in (ours["max_loaded_at"], source["max_loaded_at"]):
+        assert abs(datetime.fromisoformat(said).replace(tzinfo=UTC) - newest_file) < timedelta(seconds=1), said
+    assert abs(ours["age_hours"] - hours_old) < 0.05
