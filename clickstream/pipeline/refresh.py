@@ -48,6 +48,7 @@ from clickstream.paths import (
     add_path_options,
     landed_days,
     path_problems,
+    raw_files,
     unread_counts,
     unread_entries,
     unread_summary,
@@ -552,18 +553,14 @@ def finish_exports(paths: PipelinePaths, audit: RunAudit, target: str) -> None:
 def landing_freshness(paths: PipelinePaths, extra_vars: dict | None = None) -> dict:
     """What `dbt source freshness` says of the landing zone: {source: {status, age_hours,
     max_loaded_at}}, or {} when nothing has landed. The same rule as the source raw.click_events
-    (_click_events__sources.yml): the age of the newest file matching click_events/dt=*/*.jsonl*
-    whose name does not start with a dot (a lander's temporary, paths.LANDER_TEMPORARY),
-    against the vars raw_freshness_warn_after_hours and raw_freshness_error_after_hours (--vars,
-    else dbt_project.yml); older than a limit is past it, as dbt decides. Computed here, not by a
+    (_click_events__sources.yml): the age of the newest landed raw file (paths.raw_files(): not
+    a lander's temporary file, nor one the refresh does not read), against the vars
+    raw_freshness_warn_after_hours and raw_freshness_error_after_hours (--vars, else
+    dbt_project.yml); older than a limit is past it, as dbt decides. Computed here, not by a
     dbt process beside each refresh: that process cost about 4 CPU-seconds for a few file stats
     (test_observability.py checks that the two agree)."""
     settings = dbt_vars.run_vars(extra_vars)
-    times = [
-        path.stat().st_mtime
-        for path in (paths.raw_root / "click_events").glob("dt=*/*.jsonl*")
-        if not path.name.startswith(".") and path.is_file()  # hidden: a lander's file not yet landed
-    ]
+    times = [path.stat().st_mtime for path in raw_files(paths.raw_root)]
     if not times:
         return {}
     newest = max(times)

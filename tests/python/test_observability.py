@@ -175,13 +175,17 @@ def test_the_refresh_judges_freshness_as_dbt_source_freshness_does(
 ) -> None:
     """The refresh applies the source's freshness rule itself (landing_freshness); the real
     `dbt source freshness --target landing` gives the same status and newest file. The newest of
-    two files decides; a lander's temporary file (hidden, newer than both) counts for neither."""
+    two landed files decides; files the refresh does not read count for neither."""
     pipeline = make_pipeline(f"freshness-{status}")
     newest = time.time() - hours_old * 3600
     for name, mtime in (("old.jsonl", newest - 3 * 86400), ("new.jsonl.gz", newest)):
         path = pipeline.land("2024-02-01", name, [b"{}"])
         os.utime(path, (mtime, mtime))
+    # newer than both, and not landed raw files: a lander's temporary, another extension, a day
+    # folder that is no calendar date (the refresh reads none of them: paths.raw_files)
     pipeline.land("2024-02-02", lander_temporary_name("click_events+0+0000000009.jsonl", 4242), [b"{}"])
+    pipeline.land("2024-02-02", "copy.jsonl.bak", [b"{}"])
+    pipeline.land("2024-02-30", "a.jsonl", [b"{}"])
     dbt = dbt_command(pipeline.paths, ["source", "freshness"], "landing", tmp_path / "target", tmp_path / "logs")
     dbt.env["CLICKSTREAM_RAW_ROOT"] = str(pipeline.paths.raw_root)
     result = dbt.run()
