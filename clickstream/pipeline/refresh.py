@@ -53,7 +53,7 @@ from clickstream.paths import (
     unread_entries,
     unread_summary,
 )
-from clickstream.pipeline import changes, dbt_vars, follow, processed_files
+from clickstream.pipeline import changes, dbt_vars, follow, processed_files, seed_state
 from clickstream.pipeline import export as export_parquet
 from clickstream.pipeline.audit import INTERRUPTED, RunAudit
 from clickstream.pipeline.contract import ContractError, dbt_target_path, quarantine_reasons
@@ -199,9 +199,13 @@ def pipeline_dirs(paths: PipelinePaths) -> list[Path]:
 # Tests that each model's column_assertions test runs in one query (tests/generic/column_assertions.sql,
 # grouped_test_names()): a refresh leaves their own nodes out of its build, so a small batch does not
 # pay dbt's per-node cost for each of them (about 230 of the project's data tests).
-GROUPED_TESTS = ("not_null", "accepted_values", "unique", "expression_is_true")
+GROUPED_TESTS = ("not_null", "accepted_values", "unique", "expression_is_true", "unique_combination_of_columns")
 # How a failed column_assertions test's lines count each kind of failure.
-FAILURE_UNITS = {"accepted_values": "failing value", "unique": "duplicated value"}
+FAILURE_UNITS = {
+    "accepted_values": "failing value",
+    "unique": "duplicated value",
+    "unique_combination_of_columns": "duplicated key",
+}
 # Data tests that a refresh leaves out because running them reads the raw files again: the key
 # tests of the view stg_click_events__lines (`make test` runs them, test_model_keys.py).
 RAW_FILE_TESTS_TAG = "reads_raw_files"
@@ -249,22 +253,27 @@ def run_dbt_build(
     pass_fds: tuple[int, ...] = (),
     unread: dict[str, int] | None = None,
     replay_from: str | None = None,
+    load_seeds: bool = True,
 ) -> None:
     """Run `dbt build` for one refresh step: models with their data tests, the dbt unit tests only
     when unit_tests (they check the SQL, not the data: dbt advises running them in development and
-    CI rather than in every production build), no tests when skip_tests; raise RefreshError with the
-    failures if it fails."""
+    CI rather than in every production build), no tests when skip_tests; without load_seeds, no
+    seed and none of the seeds' own tests (seed_state.py); raise RefreshError with the failures if
+    it fails."""
     arguments = ["build"]
+    excluded: list[str] = []
     if skip_tests:
         arguments += ["--exclude-resource-type", "test", "unit_test"]
     else:
         if not unit_tests:
             arguments += ["--exclude-resource-type", "unit_test"]
-        arguments += [
-            "--exclude",
-            *(f"test_name:{name}" for name in GROUPED_TESTS),
-            f"tag:{RAW_FILE_TESTS_TAG}",
-        ]
+        excluded += [*(f"test_name:{name}" for name in GROUPED_TESTS), f"tag:{RAW_FILE_TESTS_TAG}"]
+    if not load_seeds:
+        # cautious: a test leaves with the seeds only when every node it reads is a seed
+        arguments += ["--indirect-selection", "cautious"]
+        excluded.append("resource_type:seed")
+    if excluded:
+        arguments += ["--exclude", *excluded]
     if full_refresh:
         arguments.append("--full-refresh")
     if extra_vars:
@@ -489,6 +498,12 @@ def refresh_step(
     started = time.monotonic()
     file_check.ensure_checked(paths, days)  # file-level quarantine: dbt reads only checked files
     counts = {day: count for day, count in unread_counts(unread or []).items() if day in days}
+    seeds = seed_state.seed_fingerprint()
+    load_seeds = full_refresh or not seed_state.seeds_current(paths, target, seeds)
+    if load_seeds:
+        seed_state.forget_seed_load(paths, target)
+    else:
+        LOG.info("the seeds are unchanged since their last load: the build leaves them out")
     try:
         run_dbt_build(
             paths,
@@ -502,7 +517,10 @@ def refresh_step(
             pass_fds,
             counts,
             replay_from,
+            load_seeds,
         )
+        if load_seeds:
+            seed_state.record_seed_load(paths, target, seeds, audit.run_id)
     finally:
         audit.record_dbt_invocation(dbt_target_path(paths) / "run_results.json", f"dbt build {label}")
     per_day = day_counts(paths, days, full_refresh, target)

@@ -103,6 +103,9 @@ class Warehouse(Protocol):
     def table_exists(self, schema: str, table: str) -> bool:
         """True when schema.table exists."""
 
+    def table_names(self, schema: str) -> set[str]:
+        """The names of the schema's tables and views (empty when the schema does not exist)."""
+
     def write_parquet(self, sql: str, file: Path) -> None:
         """Write the query's rows (in its order) to one Parquet file (zstd)."""
 
@@ -141,6 +144,12 @@ class DuckDBWarehouse:
             ).fetchone()[0]
             > 0
         )
+
+    def table_names(self, schema: str) -> set[str]:
+        rows = self._con.execute(
+            "select table_name from information_schema.tables where table_schema = ?", [schema]
+        ).fetchall()
+        return {row[0] for row in rows}
 
     def write_parquet(self, sql: str, file: Path) -> None:
         target = str(file).replace("'", "''")
@@ -202,6 +211,11 @@ class SparkWarehouse:
         if not any(row[0] == schema for row in self.query("show schemas")):
             return False
         return any(row[1] == table for row in self.query(f"show tables in {schema}"))
+
+    def table_names(self, schema: str) -> set[str]:
+        if not any(row[0] == schema for row in self.query("show schemas")):
+            return set()
+        return {row[1] for row in self.query(f"show tables in {schema}")}
 
     def nullable_column(self, column: str) -> str:
         return column  # Spark writes a table's columns as declared: nullable

@@ -1,7 +1,14 @@
 {% macro grouped_test_names() -%}
     {#- The generic tests that column_assertions runs in one query per model: `clickstream
-        refresh` excludes them from its build (test_name:<name>) and runs column_assertions. -#}
-    {{- return(['not_null', 'accepted_values', 'unique', 'expression_is_true']) -}}
+        refresh` excludes them from its build (test_name:<name>) and runs column_assertions.
+        unique and unique_combination_of_columns are its key tests (key_test_names()). -#}
+    {{- return(['not_null', 'accepted_values', 'unique', 'expression_is_true', 'unique_combination_of_columns']) -}}
+{%- endmacro %}
+
+
+{% macro key_test_names() -%}
+    {#- The grouped tests that count duplicated keys (column_assertion_duplicates()), not failing rows. -#}
+    {{- return(['unique', 'unique_combination_of_columns']) -}}
 {%- endmacro %}
 
 
@@ -73,15 +80,23 @@
 
 
 {% macro column_assertion_duplicates(test, source) -%}
-    {#- A query of one row: a unique test's failures as dbt's own test counts them (the non-NULL
-        values of its column held by more than one row of source). -#}
-    {%- set column = test.test_metadata.kwargs.column_name -%}
+    {#- A query of one row: a key test's failures as dbt's own test counts them. unique: the
+        non-NULL values of its column held by more than one row of source;
+        unique_combination_of_columns: the combinations of its columns held by more than one row
+        (NULLs compare equal, as in that test). -#}
+    {%- if test.test_metadata.name == 'unique_combination_of_columns' -%}
+        {%- set key = test.test_metadata.kwargs.combination_of_columns | join(', ') -%}
+    {%- else -%}
+        {%- set key = test.test_metadata.kwargs.column_name -%}
+    {%- endif %}
     select count(*) as failures
     from (
-        select {{ column }}
+        select {{ key }}
         from {{ source }}
-        where {{ column }} is not null
-        group by {{ column }}
+        {%- if test.test_metadata.name == 'unique' %}
+        where {{ key }} is not null
+        {%- endif %}
+        group by {{ key }}
         having count(*) > 1
     ) as duplicated_values
 {%- endmacro %}

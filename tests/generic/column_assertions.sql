@@ -1,10 +1,11 @@
 {% test column_assertions(model) %}
-{#- The model's (or seed's) not_null, accepted_values, unique and row-level expression_is_true
-    tests (grouped_test_names()), run as one query: per `where` config, one scan for the row
-    checks and one grouping per unique test, instead of one dbt node per test. Returns a row per
-    failing test: its name, its column (empty for a model-level expression), its generic test
-    and its failure count as dbt's own test counts it (not_null / expression_is_true: failing
-    rows; accepted_values: distinct values outside the list; unique: duplicated values).
+{#- The model's (or seed's) not_null, accepted_values, unique, row-level expression_is_true and
+    unique_combination_of_columns tests (grouped_test_names()), run as one query: per `where`
+    config, one scan for the row checks and one grouping per key test, instead of one dbt node
+    per test. Returns a row per failing test: its name, its column (empty for a model-level
+    test), its generic test and its failure count as dbt's own test counts it (not_null /
+    expression_is_true: failing rows; accepted_values: distinct values outside the list; unique:
+    duplicated values; unique_combination_of_columns: duplicated combinations).
     `clickstream refresh` runs this node and leaves those tests out of its build; plain
     `dbt build` runs both, with the same verdicts. -#}
 {%- set scans = [] -%}
@@ -20,8 +21,8 @@
         {#- `model` is already filtered by this node's own `where`: reuse it (no second window query) -#}
         {%- do scans.append({
             'source': model if where == own_where else where_subquery(relation, where),
-            'row_tests': tests | rejectattr('test_metadata.name', 'equalto', 'unique') | list,
-            'unique_tests': tests | selectattr('test_metadata.name', 'equalto', 'unique') | list,
+            'row_tests': tests | rejectattr('test_metadata.name', 'in', key_test_names()) | list,
+            'unique_tests': tests | selectattr('test_metadata.name', 'in', key_test_names()) | list,
         }) -%}
     {%- endfor -%}
 {%- endif %}
@@ -61,8 +62,8 @@ assertions as (
     {%- endfor %}
     {%- for test in scan.unique_tests %}
     {%- do selects.append(
-        "select '" ~ test.name ~ "' as assertion, '" ~ test.column_name ~ "' as column_name, 'unique' as test_type, "
-        ~ "failures from scan_" ~ scan_index ~ "_unique_" ~ loop.index) %}
+        "select '" ~ test.name ~ "' as assertion, '" ~ (test.column_name or '') ~ "' as column_name, '"
+        ~ test.test_metadata.name ~ "' as test_type, failures from scan_" ~ scan_index ~ "_unique_" ~ loop.index) %}
     {%- endfor %}
     {%- endfor %}
     {%- if selects %}

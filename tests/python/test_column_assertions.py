@@ -1,7 +1,7 @@
-"""column_assertions: each model's not_null, accepted_values, unique and row-level expression_is_true
-tests run as one query in a refresh. Pinned here: it runs exactly the tests the refresh leaves out,
-it gives the same verdicts and failure counts as the tests themselves, and a refresh that fails on
-it names the failed tests."""
+"""column_assertions: each model's not_null, accepted_values, unique, row-level expression_is_true
+and unique_combination_of_columns tests run as one query in a refresh. Pinned here: it runs
+exactly the tests the refresh leaves out, it gives the same verdicts and failure counts as the
+tests themselves, and a refresh that fails on it names the failed tests."""
 
 from __future__ import annotations
 
@@ -36,7 +36,9 @@ def run_results(target_path: Path) -> list[dict]:
     return json.loads((target_path / "run_results.json").read_text())["results"]
 
 
-def grouped_tests_in_manifest(target_path: Path) -> set[str]:
+def grouped_tests_in_manifest(target_path: Path, built: set[str]) -> set[str]:
+    """The grouped tests of the nodes built (a refresh whose seeds are unchanged builds none of
+    them: seed_state.py)."""
     manifest = json.loads((target_path / "manifest.json").read_text())
     return {
         node["name"]
@@ -44,6 +46,7 @@ def grouped_tests_in_manifest(target_path: Path) -> set[str]:
         if node["resource_type"] == "test"
         and (node.get("test_metadata") or {}).get("name") in GROUPED_TESTS
         and RAW_FILE_TESTS_TAG not in node["tags"]  # left out of refreshes (test_model_keys.py)
+        and node.get("attached_node") in built
     }
 
 
@@ -59,8 +62,8 @@ def assertions_in(results: list[dict]) -> set[str]:
 def test_a_refresh_runs_every_grouped_column_test_once_inside_column_assertions(refreshed: Pipeline) -> None:
     target_path = dbt_target_path(refreshed.paths)
     results = run_results(target_path)
-    expected = grouped_tests_in_manifest(target_path)
-    assert len(expected) > 200  # the project's not_null, accepted_values, unique and expression tests
+    expected = grouped_tests_in_manifest(target_path, {result["unique_id"] for result in results})
+    assert len(expected) > 200  # the project's not_null, accepted_values, unique, expression and compound-key tests
     ran = {result["unique_id"].split(".")[2] for result in results}
     assert not expected & ran, "a grouped test also ran as its own node"
     assert assertions_in(results) == expected
@@ -97,6 +100,11 @@ def test_column_assertions_give_the_verdicts_and_counts_of_the_tests_they_group(
             "update main.fct_sessions set duration_seconds = -1 "
             "where session_id in (select session_id from main.fct_sessions order by session_id limit 5)"
         )
+        # two compound keys (table_name, partition_date) held twice
+        con.execute(
+            "insert into intermediate.int_refresh_changed_partitions select * from "
+            "intermediate.int_refresh_changed_partitions order by table_name, partition_date limit 2"
+        )
     selection = [f"test_name:{name}" for name in GROUPED_TESTS] + ["test_name:column_assertions"]
     result = copy.dbt("test", "--select", *selection, work_dir=tmp_path / "dbt", env={"CLICKSTREAM_RUN_DATE": ""})
     assert result.returncode == 1, result.stdout[-3000:]
@@ -116,6 +124,7 @@ def test_column_assertions_give_the_verdicts_and_counts_of_the_tests_they_group(
     assert individual["fct_events__crawler_user_agent_makes_a_bot"] == 4
     assert individual["fct_sessions__duration_not_negative"] == 5
     assert individual["not_null_agg_ingest_daily_blank_lines"] == 1
+    assert individual["unique_combination_of_columns_int_refresh_changed_partitions_table_name__partition_date"] == 2
     assert any(name.startswith("accepted_values_fct_sessions_channel") for name in individual)
     assert grouped == individual
 
