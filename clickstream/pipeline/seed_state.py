@@ -21,10 +21,14 @@ still run.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
+
+import duckdb
 
 from clickstream.paths import PROJECT_ROOT, PipelinePaths
 from clickstream.pipeline.warehouse import connect_duckdb, open_warehouse
@@ -63,12 +67,8 @@ def recorded_fingerprint(paths: PipelinePaths, target: str) -> str | None:
     """The fingerprint of the target's last completed seed load, None without one."""
     if not paths.warehouse.exists():
         return None
-    con = connect_duckdb(paths.warehouse, read_only=False)
-    try:
-        con.execute(STATE_DDL)
+    with seed_loads(paths) as con:
         row = con.execute("select fingerprint from audit.seed_loads where target = ?", [target]).fetchone()
-    finally:
-        con.close()
     return row[0] if row else None
 
 
@@ -87,22 +87,22 @@ def seeds_current(paths: PipelinePaths, target: str, fingerprint: str) -> bool:
 
 def forget_seed_load(paths: PipelinePaths, target: str) -> None:
     """Remove the target's record before a build that loads the seeds."""
-    con = connect_duckdb(paths.warehouse, read_only=False)
-    try:
-        con.execute(STATE_DDL)
+    with seed_loads(paths) as con:
         con.execute("delete from audit.seed_loads where target = ?", [target])
-    finally:
-        con.close()
 
 
 def record_seed_load(paths: PipelinePaths, target: str, fingerprint: str, run_id: str) -> None:
     """Record that the target's seeds were loaded from `fingerprint` by a build that succeeded."""
-    con = connect_duckdb(paths.warehouse, read_only=False)
-    try:
-        con.execute(STATE_DDL)
+    with seed_loads(paths) as con:
         con.execute(
             "insert or replace into audit.seed_loads (target, fingerprint, run_id) values (?, ?, ?)",
             [target, fingerprint, run_id],
         )
-    finally:
-        con.close()
+
+
+@contextlib.contextmanager
+def seed_loads(paths: PipelinePaths) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writable connection to the warehouse file that holds the audit, audit.seed_loads created."""
+    with connect_duckdb(paths.warehouse, read_only=False) as con:
+        con.execute(STATE_DDL)
+        yield con

@@ -208,9 +208,7 @@ class SparkWarehouse:
             cursor.close()
 
     def table_exists(self, schema: str, table: str) -> bool:
-        if not any(row[0] == schema for row in self.query("show schemas")):
-            return False
-        return any(row[1] == table for row in self.query(f"show tables in {schema}"))
+        return table in self.table_names(schema)
 
     def table_names(self, schema: str) -> set[str]:
         if not any(row[0] == schema for row in self.query("show schemas")):

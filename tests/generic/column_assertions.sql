@@ -22,7 +22,7 @@
         {%- do scans.append({
             'source': model if where == own_where else where_subquery(relation, where),
             'row_tests': tests | rejectattr('test_metadata.name', 'in', key_test_names()) | list,
-            'unique_tests': tests | selectattr('test_metadata.name', 'in', key_test_names()) | list,
+            'key_tests': tests | selectattr('test_metadata.name', 'in', key_test_names()) | list,
         }) -%}
     {%- endfor -%}
 {%- endif %}
@@ -44,8 +44,8 @@ scan_{{ scan_index }} as (
     ) as scanned_rows
 ),
 {%- endif %}
-{%- for test in scan.unique_tests %}
-scan_{{ scan_index }}_unique_{{ loop.index }} as (
+{%- for test in scan.key_tests %}
+scan_{{ scan_index }}_key_{{ loop.index }} as (
     {{ column_assertion_duplicates(test, scan.source) }}
 ),
 {%- endfor %}
@@ -60,10 +60,10 @@ assertions as (
         ~ test.test_metadata.name ~ "' as test_type, coalesce(failures_" ~ loop.index ~ ", 0) as failures from scan_"
         ~ scan_index) %}
     {%- endfor %}
-    {%- for test in scan.unique_tests %}
+    {%- for test in scan.key_tests %}
     {%- do selects.append(
         "select '" ~ test.name ~ "' as assertion, '" ~ (test.column_name or '') ~ "' as column_name, '"
-        ~ test.test_metadata.name ~ "' as test_type, failures from scan_" ~ scan_index ~ "_unique_" ~ loop.index) %}
+        ~ test.test_metadata.name ~ "' as test_type, failures from scan_" ~ scan_index ~ "_key_" ~ loop.index) %}
     {%- endfor %}
     {%- endfor %}
     {%- if selects %}
